@@ -1,0 +1,51 @@
+# The README's commands. Everything installs itself on a fresh machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+NODE_X12 := build/node-x12/node_modules/node-x12/package.json
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: help install demo test lint typecheck pytest bench node-x12 clean
+
+help:
+	@echo "make demo   run the X12 engine over the bundled sample files and print a summary"
+	@echo "make test   install, then ruff, mypy and the whole pytest suite"
+	@echo "make bench  X12 reader / typed parse / writer benchmark (50 MB and 500 MB files)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# node-x12 reads our output in strict mode in the interop tests; skipped (with a message) without npm.
+node-x12:
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ -f $(NODE_X12) ] || npm install --silent --prefix build/node-x12 --no-audit --no-fund --install-links ./tests/interop; \
+	else echo "npm not found: the node-x12 interop tests will be skipped"; fi
+
+lint: install
+	$(BIN)/ruff check edi_assets tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install node-x12
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+demo: install
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/edi demo samples
+
+bench: install
+	$(BIN)/python -m benchmarks.x12_bench --also-500 --check
+
+clean:
+	rm -rf $(VENV) build .dagster_home .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,228 @@
+"""X12 ⇄ canonical documents, and acknowledgment files.
+
+``parse_documents`` streams a file into :class:`ParsedDocument` values (one per transaction set, with
+the document or the reasons there is none); ``render_documents`` writes documents as one interchange;
+``acknowledgment_file`` answers a file with its 997s (and a TA1 where the interchange calls for one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from edi_assets.documents import Document, EnvelopeRef
+from edi_assets.translate import inbound, outbound
+from edi_assets.x12.ack import AckGroup, ack_body, acknowledge_group, ta1_segment
+from edi_assets.x12.analyze import SetAnalysis, analyze
+from edi_assets.x12.envelope import (
+    Delimiters,
+    FileIssue,
+    Group,
+    GroupEnd,
+    Interchange,
+    InterchangeEnd,
+    TransactionSet,
+)
+from edi_assets.x12.errors import IssueCode, Level, Position, X12Issue, X12StructureError
+from edi_assets.x12.reader import X12Reader
+from edi_assets.x12.source import Source
+from edi_assets.x12.writer import (
+    DEFAULT_DELIMITERS,
+    FUNCTIONAL_IDS,
+    GroupSpec,
+    InterchangeSpec,
+    SegmentWriter,
+    SetSpec,
+    render_interchange,
+)
+
+
+@dataclass(slots=True)
+class ParsedDocument:
+    """One transaction set read from a file: its document, or the issues that prevent one."""
+
+    envelope: EnvelopeRef
+    document: Document | None
+    issues: list[X12Issue]
+    analysis: SetAnalysis = field(repr=False)
+
+    @property
+    def set_id(self) -> str:
+        return self.envelope.set_id
+
+    @property
+    def errors(self) -> list[X12Issue]:
+        return [i for i in self.issues if i.is_error]
+
+
+def envelope_ref(ts: TransactionSet) -> EnvelopeRef:
+    ic, g = ts.interchange, ts.group
+    return EnvelopeRef(
+        sender_qualifier=ic.sender_qualifier, sender_id=ic.sender_id, receiver_qualifier=ic.receiver_qualifier,
+        receiver_id=ic.receiver_id, interchange_control_number=ic.control_number,
+        group_control_number=g.control_number if g else "", functional_id=g.functional_id if g else "",
+        version=ts.version, set_id=ts.set_id, set_control_number=ts.control_number, usage=ic.usage,
+    )
+
+
+def document_of(a: SetAnalysis) -> tuple[Document | None, list[X12Issue]]:
+    """The canonical document of an analysed set; a set with errors yields none."""
+    issues = list(a.issues)
+    if a.typed is None or a.has_errors:
+        return None, issues
+    try:
+        return inbound.to_document(a.typed, a.ts.delimiters), issues
+    except X12StructureError as exc:
+        ts = a.ts
+        issues.append(
+            X12Issue(
+                IssueCode.MANDATORY_SEGMENT_MISSING, f"cannot build the document: {exc}", Level.TRANSACTION,
+                Position(ts.interchange.ordinal, ts.group.ordinal if ts.group else None, ts.ordinal),
+                ack=inbound.CONTENT_ACK,
+            )
+        )
+        return None, issues
+
+
+def parse_documents(source: Source, *, check_elements: bool = True) -> Iterator[ParsedDocument]:
+    """Every transaction set of ``source`` as a ParsedDocument, streaming."""
+    for event in X12Reader(source):
+        if isinstance(event, TransactionSet):
+            a = analyze(event, check_elements=check_elements)
+            doc, issues = document_of(a)
+            yield ParsedDocument(envelope_ref(event), doc, issues, a)
+
+
+def render_documents(
+    docs: Sequence[Document],
+    interchange: InterchangeSpec,
+    group_control_number: int,
+    *,
+    set_control_start: int = 1,
+    sender: str | None = None,
+    receiver: str | None = None,
+    gs_version: str = "004010",
+    delimiters: Delimiters = DEFAULT_DELIMITERS,
+    line_break: str = "",
+) -> str:
+    """Documents of one type as one interchange holding one group; set control numbers count up."""
+    w = SegmentWriter(delimiters)
+    five010 = gs_version[:6] >= "005010"
+    bodies = [outbound.body_for(d, w.composite, five010) for d in docs]
+    set_ids = {sid for sid, _ in bodies}
+    if len(set_ids) > 1:
+        raise ValueError(f"one group holds one document type; got {sorted(set_ids)}")
+    set_id = next(iter(set_ids)) if set_ids else "850"
+    group = GroupSpec(FUNCTIONAL_IDS[set_id], sender or interchange.sender_id, receiver or interchange.receiver_id,
+                      group_control_number, gs_version, interchange.timestamp)
+    sets = [SetSpec(sid, f"{set_control_start + i:04d}", body) for i, (sid, body) in enumerate(bodies)]
+    return render_interchange(interchange, [(group, sets)], delimiters, line_break)
+
+
+@dataclass(slots=True)
+class _GroupWork:
+    group: Group
+    analyses: list[SetAnalysis] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AckResult:
+    """What answering a file produced: the acknowledgment text and what it says."""
+
+    text: str
+    groups: list[AckGroup]
+    ta1: list[list[str]]
+
+
+def acknowledgment_file(
+    source: Source,
+    *,
+    interchange_control_number: int = 1,
+    group_control_start: int = 1,
+    timestamp: dt.datetime | None = None,
+    delimiters: Delimiters | None = None,
+) -> AckResult:
+    """Answer every interchange of ``source``: a TA1 where the interchange has envelope errors (or
+    asked for one in ISA14), and a 997 per functional group. One interchange back per interchange in,
+    from the receiver to the sender; control numbers count up from the ones given."""
+    ts_now = timestamp or dt.datetime.now(dt.UTC)
+    pieces: list[str] = []
+    groups_out: list[AckGroup] = []
+    ta1s: list[list[str]] = []
+    current: _GroupWork | None = None
+    works: list[_GroupWork] = []
+    isa_n = interchange_control_number
+    gs_n = group_control_start
+    for event in X12Reader(source):
+        if isinstance(event, Interchange):
+            works = []
+        elif isinstance(event, Group):
+            current = _GroupWork(event)
+        elif isinstance(event, TransactionSet):
+            if current is not None and event.group is current.group:
+                current.analyses.append(analyze(event))
+        elif isinstance(event, GroupEnd):
+            if current is not None:
+                works.append(current)
+            current = None
+        elif isinstance(event, InterchangeEnd):
+            ic = event.interchange
+            d = delimiters or ic.delimiters
+            version = ic.version if ic.version.isdigit() and 200 <= int(ic.version) <= 501 else "00401"
+            spec = InterchangeSpec(ic.receiver_qualifier or "ZZ", ic.receiver_id or "UNKNOWN",
+                                   ic.sender_qualifier or "ZZ", ic.sender_id or "UNKNOWN", isa_n, version=version,
+                                   usage=ic.usage if ic.usage in ("P", "T") else "P", timestamp=ts_now)
+            isa_n += 1
+            needs_ta1 = ic.ack_requested == "1" or any(i.is_error and i.ack.ta1 for i in ic.issues)
+            w = SegmentWriter(d)
+            group_specs: list[tuple[GroupSpec, list[SetSpec]]] = []
+            for n, work in enumerate(works, start=1):
+                ack = acknowledge_group(work.group, work.analyses)
+                groups_out.append(ack)
+                gv = work.group.version if work.group.release.isdigit() else "004010"
+                five010 = gv[:6] >= "005010"
+                body = ack_body(ack, w.composite, five010)
+                group_specs.append((
+                    GroupSpec("FA", work.group.receiver or "UNKNOWN", work.group.sender or "UNKNOWN", gs_n,
+                              gv[:6] if not five010 else "005010X230", ts_now),
+                    [SetSpec("997", f"{n:04d}", body)],
+                ))
+                gs_n += 1
+            text = render_interchange(spec, group_specs, d) if group_specs or not needs_ta1 else ""
+            if needs_ta1:
+                ta1 = ta1_segment(ic)
+                ta1s.append(ta1)
+                text = _with_ta1(spec, group_specs, d, ta1)
+            pieces.append(text)
+        elif isinstance(event, FileIssue) and event.issue.level is Level.FILE and event.issue.is_error:
+            continue
+    return AckResult("".join(pieces), groups_out, ta1s)
+
+
+def _with_ta1(spec: InterchangeSpec, groups: Iterable[tuple[GroupSpec, list[SetSpec]]], d: Delimiters,
+              ta1: list[str]) -> str:
+    """An interchange whose TA1 stands between the ISA and the first GS, as X12 places it."""
+    text = render_interchange(spec, groups, d)
+    w = SegmentWriter(d)
+    isa_end = text.index(d.segment) + 1
+    return text[:isa_end] + w.segment(ta1) + text[isa_end:]
+
+
+def render_benchmark(docs: Sequence[Document]) -> int:
+    """Render ``docs`` as one interchange (benchmark hook); returns the number of bytes written."""
+    spec = InterchangeSpec("ZZ", "BENCHSENDER", "ZZ", "BENCHRECEIVER", 1,
+                           timestamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    return len(render_documents(docs, spec, 1).encode())
+
+
+__all__ = [
+    "AckResult",
+    "ParsedDocument",
+    "acknowledgment_file",
+    "document_of",
+    "envelope_ref",
+    "parse_documents",
+    "render_benchmark",
+    "render_documents",
+]

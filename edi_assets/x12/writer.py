@@ -1,0 +1,205 @@
+"""Write X12: segments to text with chosen delimiters, and whole interchanges with correct envelopes.
+
+Control numbers are the caller's (the ledger allocates them); the writer computes SE01, GE01 and
+IEA01 itself. A value that contains one of the chosen delimiters cannot be written faithfully, so it
+raises :class:`X12RenderError` instead of corrupting the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from edi_assets.x12.envelope import Delimiters
+from edi_assets.x12.errors import X12RenderError
+
+DEFAULT_DELIMITERS = Delimiters(element="*", component=">", segment="~", repetition="^")
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeSpec:
+    """ISA values. ``version`` is ISA12 (00401, 00501); ``usage`` is ISA15 (P, T)."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    control_number: int
+    version: str = "00401"
+    usage: str = "P"
+    ack_requested: bool = False
+    timestamp: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    authorization: tuple[str, str] = ("00", "")
+    security: tuple[str, str] = ("00", "")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """GS values. ``version`` is GS08 (004010, 005010, 004010VICS, ...)."""
+
+    functional_id: str
+    sender: str
+    receiver: str
+    control_number: int
+    version: str = "004010"
+    timestamp: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class SetSpec:
+    """One transaction set: id, control number (ST02) and its body (everything between ST and SE)."""
+
+    set_id: str
+    control_number: str
+    body: Sequence[Sequence[str]]
+    implementation: str | None = None  # ST03 (005010)
+
+
+FUNCTIONAL_IDS = {"850": "PO", "810": "IN", "855": "PR", "856": "SH", "997": "FA", "860": "PC", "940": "OW"}
+
+
+class SegmentWriter:
+    """Turns element lists into segment text with one interchange's delimiters."""
+
+    __slots__ = ("_bad", "_comp", "_ele", "_rep", "_tail", "_term", "d")
+
+    def __init__(self, d: Delimiters = DEFAULT_DELIMITERS, line_break: str = "") -> None:
+        if len(set(d.all())) != len(d.all()):
+            raise X12RenderError(f"delimiters must all differ: {d}")
+        for ch in d.all():
+            if ch.isalnum() or ch == " ":
+                raise X12RenderError(f"delimiter {ch!r} is a letter, digit or space")
+        self.d = d
+        self._ele, self._comp, self._term, self._rep = d.element, d.component, d.segment, d.repetition
+        self._tail = d.segment + line_break
+        self._bad = [c for c in (d.segment, d.repetition, d.component) if c]
+
+    def composite(self, *parts: str) -> str:
+        """Join a composite element's components; trailing empty components are dropped."""
+        n = len(parts)
+        while n > 1 and not parts[n - 1]:
+            n -= 1
+        for p in parts[:n]:
+            if self._ele in p or self._comp in p or self._term in p:
+                raise X12RenderError(f"component value {p[:40]!r} contains a delimiter")
+        return self._comp.join(parts[:n])
+
+    def segment(self, elements: Sequence[str], composites: Sequence[int] = ()) -> str:
+        """``elements[0]`` is the id. Trailing empty elements are dropped, as X12 requires."""
+        n = len(elements)
+        while n > 1 and not elements[n - 1]:
+            n -= 1
+        text = self._ele.join(elements[:n]) if n != len(elements) else self._ele.join(elements)
+        if text.count(self._ele) != n - 1 or self._term in text:
+            raise X12RenderError(self._which(elements[:n]))
+        if composites:
+            for i, v in enumerate(elements[:n]):
+                if i not in composites and self._comp in v:
+                    raise X12RenderError(self._which(elements[:n]))
+        elif self._comp in text:
+            raise X12RenderError(self._which(elements[:n]))
+        if self._rep and self._rep in text:
+            raise X12RenderError(self._which(elements[:n]))
+        return text + self._tail
+
+    def _which(self, elements: Sequence[str]) -> str:
+        for i, v in enumerate(elements):
+            for ch in (self._ele, self._term, self._comp, self._rep):
+                if ch and ch in v:
+                    return f"{elements[0]}{i:02d} value {v[:40]!r} contains the delimiter {ch!r}"
+        return f"segment {elements[0]!r} cannot be written"
+
+
+def _fixed(value: str, width: int, what: str) -> str:
+    if len(value) > width:
+        raise X12RenderError(f"{what} {value!r} is longer than {width} characters")
+    return value.ljust(width)
+
+
+def isa_segment(spec: InterchangeSpec, w: SegmentWriter) -> str:
+    d = w.d
+    if not (len(spec.version) == 5 and spec.version.isdigit()):
+        raise X12RenderError(f"ISA12 version {spec.version!r} is not 5 digits")
+    if not 0 <= spec.control_number <= 999_999_999:
+        raise X12RenderError(f"interchange control number {spec.control_number} is not 1 to 9 digits")
+    isa11 = d.repetition if int(spec.version) >= 403 and d.repetition else "U"
+    ts = spec.timestamp
+    elements = [
+        "ISA",
+        spec.authorization[0], _fixed(spec.authorization[1], 10, "ISA02"),
+        spec.security[0], _fixed(spec.security[1], 10, "ISA04"),
+        _fixed(spec.sender_qualifier, 2, "ISA05"), _fixed(spec.sender_id, 15, "ISA06"),
+        _fixed(spec.receiver_qualifier, 2, "ISA07"), _fixed(spec.receiver_id, 15, "ISA08"),
+        ts.strftime("%y%m%d"), ts.strftime("%H%M"), isa11, spec.version, f"{spec.control_number:09d}",
+        "1" if spec.ack_requested else "0", spec.usage, d.component,
+    ]
+    for i, v in enumerate(elements[1:16], start=1):
+        if i != 11 and any(ch in v for ch in d.all()):
+            raise X12RenderError(f"ISA{i:02d} value {v.strip()!r} contains a delimiter")
+    return d.element.join(elements) + w._tail
+
+
+def gs_segment(spec: GroupSpec, w: SegmentWriter) -> str:
+    if not 0 < spec.control_number <= 999_999_999:
+        raise X12RenderError(f"group control number {spec.control_number} is not 1 to 9 digits")
+    ts = spec.timestamp
+    date = ts.strftime("%Y%m%d") if spec.version[:6] >= "004010" else ts.strftime("%y%m%d")
+    return w.segment(["GS", spec.functional_id, spec.sender, spec.receiver, date, ts.strftime("%H%M"),
+                      str(spec.control_number), "X", spec.version])
+
+
+def render_set(spec: SetSpec, w: SegmentWriter, out: list[str]) -> None:
+    """Append ST, the body and SE (with its count) to ``out``."""
+    if not spec.control_number or len(spec.control_number) > 9:
+        raise X12RenderError(f"ST02 control number {spec.control_number!r} must be 1 to 9 characters")
+    out.append(w.segment(["ST", spec.set_id, spec.control_number, spec.implementation or ""]))
+    seg = w.segment
+    out.extend(seg(b) for b in spec.body)
+    out.append(seg(["SE", str(len(spec.body) + 2), spec.control_number]))
+
+
+def render_interchange(
+    spec: InterchangeSpec,
+    groups: Iterable[tuple[GroupSpec, Iterable[SetSpec]]],
+    delimiters: Delimiters = DEFAULT_DELIMITERS,
+    line_break: str = "",
+) -> str:
+    """A whole interchange as text."""
+    out: list[str] = []
+    write_interchange(out.append, spec, groups, delimiters, line_break)
+    return "".join(out)
+
+
+def write_interchange(
+    emit: object,
+    spec: InterchangeSpec,
+    groups: Iterable[tuple[GroupSpec, Iterable[SetSpec]]],
+    delimiters: Delimiters = DEFAULT_DELIMITERS,
+    line_break: str = "",
+) -> None:
+    """Stream an interchange through ``emit`` (``list.append`` or a file's ``write``)."""
+    assert callable(emit)
+    w = SegmentWriter(delimiters, line_break)
+    emit(isa_segment(spec, w))
+    n_groups = 0
+    for gspec, sets in groups:
+        n_groups += 1
+        emit(gs_segment(gspec, w))
+        n_sets = 0
+        buf: list[str] = []
+        for s in sets:
+            n_sets += 1
+            render_set(s, w, buf)
+            if len(buf) > 4096:
+                emit("".join(buf))
+                buf.clear()
+        if buf:
+            emit("".join(buf))
+        emit(w.segment(["GE", str(n_sets), str(gspec.control_number)]))
+    emit(w.segment(["IEA", str(n_groups), f"{spec.control_number:09d}"]))
+
+
+def write_file(fh: TextIO, *args: object, **kwargs: object) -> None:
+    write_interchange(fh.write, *args, **kwargs)  # type: ignore[arg-type]
