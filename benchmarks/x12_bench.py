@@ -24,8 +24,9 @@ What is measured (MB = 10^6 bytes, RSS in MiB = 2^20 bytes):
 Each measurement runs in its own subprocess, so its peak RSS is its own (``VmHWM`` on Linux, see
 :func:`_rss`); "base" is the child's peak before the measured work (interpreter + imports + setup).
 Time is wall time (``time.perf_counter``), best of ``--runs`` for everything except pyx12 and the 500 MB
-read (and except a measurement whose first run takes over 10 s: the table shows the runs made). A hook whose import fails is shown as ``not available`` and its target as SKIP; one that raises
-is shown as ``error``. Generated files are cached in ``build/bench/``. The exit code is 0 unless
+read (and except a measurement whose first run takes over 10 s: the table shows the runs made). A hook
+whose import fails is shown as ``not available`` and its target as SKIP; one that raises is shown as
+``error``. Generated files are cached in ``build/bench/``. The exit code is 0 unless
 ``--check`` is given and a target FAILs.
 """
 
@@ -192,13 +193,16 @@ def _best_of(work: Callable[[], Work], runs: int) -> tuple[float, int, Work]:
 
 
 def _documents(parsed: Iterable[Any]) -> list[Any]:
-    """The writer's input: what ``parse_documents`` yields, unwrapped from ``ParsedDocument.document``."""
-    if not hasattr(parsed, "__iter__"):
-        raise TypeError("parse_documents did not return an iterable")
-    items = list(parsed)
-    if items and hasattr(items[0], "document"):
-        return [p.document for p in items if p.document is not None]
-    return items
+    """The writer's input: the documents ``parse_documents`` yields, unwrapped from ``ParsedDocument``.
+
+    Unwrapped while streaming, so the parse analyses are freed and the writer's RSS is documents only.
+    """
+    docs = []
+    for item in parsed:
+        doc = getattr(item, "document", item)
+        if doc is not None:
+            docs.append(doc)
+    return docs
 
 
 def _prepare(kind: str, path: str, file_segments: int) -> Callable[[], Work]:
@@ -249,7 +253,8 @@ def child_main(kind: str, path: str, runs: int, file_segments: int) -> None:
 # -- parent ----------------------------------------------------------------------------------------
 def measure(name: str, kind: str, path: str, label: str, runs: int, file_segments: int) -> Result:
     """Run one measurement in a fresh interpreter and collect its result."""
-    print(f"  measuring {name} on {label} ({runs} run{'s' * (runs > 1)}) ...", file=sys.stderr, flush=True)
+    runs_text = "1 run" if runs == 1 else f"up to {runs} runs"
+    print(f"  measuring {name} on {label} ({runs_text}) ...", file=sys.stderr, flush=True)
     cmd = [
         sys.executable,
         "-m",

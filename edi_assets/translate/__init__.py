@@ -107,9 +107,8 @@ def render_documents(
     line_break: str = "",
 ) -> str:
     """Documents of one type as one interchange holding one group; set control numbers count up."""
-    w = SegmentWriter(delimiters)
     five010 = gs_version[:6] >= "005010"
-    bodies = [outbound.body_for(d, w.composite, five010) for d in docs]
+    bodies = [outbound.body_for(d, five010) for d in docs]
     set_ids = {sid for sid, _ in bodies}
     if len(set_ids) > 1:
         raise ValueError(f"one group holds one document type; got {sorted(set_ids)}")
@@ -182,7 +181,7 @@ def acknowledgment_file(
                 groups_out.append(ack)
                 gv = work.group.version if work.group.release.isdigit() else "004010"
                 five010 = gv[:6] >= "005010"
-                body = ack_body(ack, w.composite, five010)
+                body = ack_body(ack, five010)
                 group_specs.append((
                     GroupSpec("FA", work.group.receiver or "UNKNOWN", work.group.sender or "UNKNOWN", gs_n,
                               gv[:6] if not five010 else "005010X230", ts_now),

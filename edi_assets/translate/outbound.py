@@ -7,7 +7,7 @@ Each function mirrors its inbound counterpart field for field, which is what mak
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from edi_assets.documents import (
@@ -25,8 +25,9 @@ from edi_assets.documents import (
 )
 from edi_assets.x12.ack import AckElement, AckGroup, AckSegment, AckSet, ack_body
 from edi_assets.x12.errors import X12RenderError
+from edi_assets.x12.writer import Element
 
-Body = list[list[str]]
+Body = list[list[Element]]
 
 
 def num(d: Decimal | None) -> str:
@@ -227,11 +228,11 @@ def ack_group(fa: FunctionalAck) -> AckGroup:
     )
 
 
-def functional_ack(fa: FunctionalAck, composite: Callable[..., str], five010: bool) -> Body:
-    return ack_body(ack_group(fa), composite, five010)
+def functional_ack(fa: FunctionalAck, five010: bool) -> Body:
+    return ack_body(ack_group(fa), five010)
 
 
-def body_for(doc: Document, composite: Callable[..., str], five010: bool = False) -> tuple[str, Body]:
+def body_for(doc: Document, five010: bool = False) -> tuple[str, Body]:
     """The set id and body of ``doc``."""
     if isinstance(doc, PurchaseOrder):
         return "850", purchase_order(doc)
@@ -241,4 +242,4 @@ def body_for(doc: Document, composite: Callable[..., str], five010: bool = False
         return "855", po_acknowledgment(doc)
     if isinstance(doc, ShipNotice):
         return "856", ship_notice(doc)
-    return "997", functional_ack(doc, composite, five010)
+    return "997", functional_ack(doc, five010)

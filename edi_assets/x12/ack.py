@@ -131,17 +131,17 @@ def acknowledge_group(group: Group, analyses: Sequence[SetAnalysis]) -> AckGroup
     )
 
 
-def ack_body(ack: AckGroup, composite: object, with_5010_elements: bool) -> list[Segment]:
-    """The AK1..AK9 segments of a 997 for ``ack`` (``composite`` joins AK401's components)."""
-    assert callable(composite)
-    body: list[Segment] = [["AK1", ack.functional_id, ack.control_number,
+def ack_body(ack: AckGroup, with_5010_elements: bool) -> list[list[str | tuple[str, ...]]]:
+    """The AK1..AK9 segments of a 997 for ``ack`` (AK401 is a composite when it names a component)."""
+    body: list[list[str | tuple[str, ...]]] = [["AK1", ack.functional_id, ack.control_number,
                             (ack.version or "") if with_5010_elements else ""]]
     for s in ack.sets:
         body.append(["AK2", s.set_id, s.control_number, (s.implementation or "") if with_5010_elements else ""])
         for seg in s.segments:
             body.append(["AK3", seg.segment_id, str(seg.position), seg.loop_id or "", seg.code or ""])
             for e in seg.elements:
-                position = composite(str(e.position), str(e.component)) if e.component else str(e.position)
+                position: str | tuple[str, ...] = (
+                    (str(e.position), str(e.component)) if e.component else str(e.position))
                 body.append(["AK4", position, e.reference or "", e.code, _safe_bad(e.bad_value)])
         body.append(["AK5", s.status, *s.codes[:MAX_CODES]])
     body.append(["AK9", ack.status, str(ack.included), str(ack.received), str(ack.accepted),

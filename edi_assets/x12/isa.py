@@ -98,13 +98,14 @@ def parse_isa(text: str, start: int, ordinal: int, at_eof: bool) -> ParsedISA | 
     term_at = last + 2
     term = text[term_at] if term_at < len(text) else ""
     if term and term in _PADDING:
-        # "...*P*> \r\n": trailing spaces, then a line break that really ends the segment
+        # "...*P*> \r\n" or "...*P*>  ~": trailing spaces, then what really ends the segment
         probe = term_at
         while probe < len(text) and text[probe] in _PADDING:
             probe += 1
         if probe >= len(text) and not at_eof:
             raise NeedMoreText
-        if probe < len(text) and text[probe] in _LINE_BREAKS:
+        if probe < len(text) and (text[probe] in _LINE_BREAKS or
+                                  not (text[probe].isalnum() or text[probe] in (ele, comp))):
             term_at, term = probe, text[probe]
     elements = [text[start:start + 3]]
     prev = start + 3

@@ -53,9 +53,11 @@ class SetSpec:
 
     set_id: str
     control_number: str
-    body: Sequence[Sequence[str]]
+    body: Sequence[Sequence[Element]]
     implementation: str | None = None  # ST03 (005010)
 
+
+Element = str | tuple[str, ...]  # a tuple is a composite element's components
 
 FUNCTIONAL_IDS = {"850": "PO", "810": "IN", "855": "PR", "856": "SH", "997": "FA", "860": "PC", "940": "OW"}
 
@@ -86,28 +88,36 @@ class SegmentWriter:
                 raise X12RenderError(f"component value {p[:40]!r} contains a delimiter")
         return self._comp.join(parts[:n])
 
-    def segment(self, elements: Sequence[str], composites: Sequence[int] = ()) -> str:
-        """``elements[0]`` is the id. Trailing empty elements are dropped, as X12 requires."""
+    def segment(self, elements: Sequence[Element]) -> str:
+        """``elements[0]`` is the id; a tuple element is a composite. Trailing empty elements are dropped."""
         n = len(elements)
         while n > 1 and not elements[n - 1]:
             n -= 1
-        text = self._ele.join(elements[:n]) if n != len(elements) else self._ele.join(elements)
-        if text.count(self._ele) != n - 1 or self._term in text:
-            raise X12RenderError(self._which(elements[:n]))
-        if composites:
-            for i, v in enumerate(elements[:n]):
-                if i not in composites and self._comp in v:
-                    raise X12RenderError(self._which(elements[:n]))
-        elif self._comp in text:
+        try:
+            text = self._ele.join(elements[:n]) if n != len(elements) else self._ele.join(elements)  # type: ignore[arg-type]
+        except TypeError:  # a composite (tuple) among the elements: the rare path
+            return self._with_composites(elements[:n])
+        if text.count(self._ele) != n - 1 or self._term in text or self._comp in text:
             raise X12RenderError(self._which(elements[:n]))
         if self._rep and self._rep in text:
             raise X12RenderError(self._which(elements[:n]))
         return text + self._tail
 
-    def _which(self, elements: Sequence[str]) -> str:
+    def _with_composites(self, elements: Sequence[Element]) -> str:
+        plain: list[str] = []
+        for v in elements:
+            if isinstance(v, tuple):
+                plain.append(self.composite(*v))
+            elif any(ch and ch in v for ch in (self._ele, self._comp, self._term, self._rep)):
+                raise X12RenderError(self._which([e if isinstance(e, str) else "" for e in elements]))
+            else:
+                plain.append(v)
+        return self._ele.join(plain) + self._tail
+
+    def _which(self, elements: Sequence[Element]) -> str:
         for i, v in enumerate(elements):
             for ch in (self._ele, self._term, self._comp, self._rep):
-                if ch and ch in v:
+                if ch and isinstance(v, str) and ch in v:
                     return f"{elements[0]}{i:02d} value {v[:40]!r} contains the delimiter {ch!r}"
         return f"segment {elements[0]!r} cannot be written"
 
