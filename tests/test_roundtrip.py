@@ -29,8 +29,8 @@ from edi_assets.documents import (
     SegmentError,
     SetAck,
     ShipNotice,
-    ShippedItem,
     ShipOrder,
+    ShippedItem,
     Terms,
 )
 from edi_assets.translate import parse_documents, render_documents
@@ -80,7 +80,8 @@ parties = st.lists(
 @st.composite
 def terms(draw: st.DrawFn) -> Terms:
     with_discount = draw(st.booleans())
-    return Terms(type_code=draw(st.sampled_from(["01", "05", "14"])), basis_date_code=draw(st.sampled_from(["3", "15"])),
+    return Terms(type_code=draw(st.sampled_from(["01", "05", "14"])),
+                 basis_date_code=draw(st.sampled_from(["3", "15"])),
                  discount_percent=draw(money(2, 10)) if with_discount else None,
                  discount_days=draw(st.integers(1, 30)) if with_discount else None,
                  net_days=draw(st.integers(1, 90)), description=draw(st.none() | text(1, 40)))
@@ -171,7 +172,8 @@ def ship_notices(draw: st.DrawFn) -> ShipNotice:
         ))
     has_weight = draw(st.booleans())
     return ShipNotice(
-        shipment_id=draw(ident(2, 30)), ship_notice_date=draw(dates), ship_notice_time=draw(st.sampled_from(["0900", "1745"])),
+        shipment_id=draw(ident(2, 30)), ship_notice_date=draw(dates),
+        ship_notice_time=draw(st.sampled_from(["0900", "1745"])),
         shipped_date=draw(st.none() | dates), carrier_code=draw(st.none() | ident(2, 4)),
         carrier_name=draw(st.none() | text(1, 35)), transport_method=draw(st.none() | st.sampled_from(["M", "A"])),
         lading_quantity=draw(st.none() | st.integers(1, 999).map(Decimal)),

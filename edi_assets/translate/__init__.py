@@ -57,8 +57,9 @@ class ParsedDocument:
 
 
 def envelope_ref(ts: TransactionSet) -> EnvelopeRef:
+    """Built without re-validation: every field is a string the reader took from the envelope."""
     ic, g = ts.interchange, ts.group
-    return EnvelopeRef(
+    return EnvelopeRef.model_construct(
         sender_qualifier=ic.sender_qualifier, sender_id=ic.sender_id, receiver_qualifier=ic.receiver_qualifier,
         receiver_id=ic.receiver_id, interchange_control_number=ic.control_number,
         group_control_number=g.control_number if g else "", functional_id=g.functional_id if g else "",
@@ -174,7 +175,6 @@ def acknowledgment_file(
                                    usage=ic.usage if ic.usage in ("P", "T") else "P", timestamp=ts_now)
             isa_n += 1
             needs_ta1 = ic.ack_requested == "1" or any(i.is_error and i.ack.ta1 for i in ic.issues)
-            w = SegmentWriter(d)
             group_specs: list[tuple[GroupSpec, list[SetSpec]]] = []
             for n, work in enumerate(works, start=1):
                 ack = acknowledge_group(work.group, work.analyses)

@@ -7,6 +7,7 @@ the 997 builder and the canonical translator need.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from edi_assets.x12.elements import check_segment, issue_code
@@ -34,7 +35,21 @@ class SetAnalysis:
 
 
 def analyze(ts: TransactionSet, *, check_elements: bool = True) -> SetAnalysis:
-    """Structure, element and typing checks of one set. Never raises for bad content."""
+    """Structure, element and typing checks of one set. Never raises for bad content.
+
+    The cyclic garbage collector is paused while the set's tree is built: the tree holds thousands of
+    fresh lists that cannot form cycles, and collecting them mid-build cost a sixth of the time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze(ts, check_elements)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _analyze(ts: TransactionSet, check_elements: bool) -> SetAnalysis:
     issues = list(ts.issues)
     group = ts.group
     where = Position(

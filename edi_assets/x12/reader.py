@@ -52,11 +52,8 @@ def _normalizer(term: str) -> re.Pattern[str]:
     return re.compile(cls + re.escape(term) + "[" + re.escape(_WS) + "]*")
 
 
-def normalize(piece: str, term: str) -> str:
-    """Remove the whitespace real files put around segment terminators.
-
-    ``piece`` starts at a segment start and ends with a terminator.
-    """
+def _normalize_to_term(piece: str, term: str) -> str:
+    """Remove the whitespace real files put around segment terminators; segments end with ``term``."""
     if term == "\n":
         if "\r" in piece:
             piece = piece.replace("\r\n", "\n")
@@ -80,6 +77,38 @@ def normalize(piece: str, term: str) -> str:
     if piece[:1] in _WS and piece[:1] != term:
         piece = piece.lstrip(_WS.replace(term, ""))
     return piece
+
+
+def normalize(piece: str, term: str, sep: str | None = None) -> str:
+    """Whitespace-free segments ending with ``sep`` (the terminator, or terminator + line break).
+
+    When a file puts the same line break after every terminator (``~\n``, the most common layout),
+    ``sep`` is terminator + line break and a clean piece is returned as it is: no copy at all.
+    """
+    sep = sep or term
+    if sep != term:
+        lead = piece[:1]
+        if lead in _WS and lead != term:
+            piece = piece.lstrip(_WS.replace(term, ""))
+        n = piece.count(sep)
+        eol = sep[len(term):]
+        if (piece.count(term) == n and piece.count(eol[-1]) == n and (len(eol) == 1 or piece.count(eol[0]) == n)
+                and (sep + " ") not in piece and (" " + term) not in piece and "\t" not in piece):
+            return piece
+        return _normalize_to_term(piece, term).replace(term, sep)
+    return _normalize_to_term(piece, term)
+
+
+def effective_separator(term: str, following: str) -> str:
+    """The terminator plus the line break the sender puts after it, judged from what follows the ISA."""
+    if term == "\n":
+        return term
+    if term == "\r":
+        return "\r\n" if following.startswith("\n") else term
+    for eol in ("\r\n", "\n", "\r"):
+        if following.startswith(eol) and not following.startswith(eol + " ") and not following.startswith(eol * 2):
+            return term + eol
+    return term
 
 
 def _find_segment_start(raw: str, tag: str, term: str, start: int, end: int) -> int:
@@ -169,17 +198,21 @@ class X12Reader:
         self._raw = self._raw + chunk if self._raw else chunk
         return True
 
-    def _next_piece(self, d: Delimiters) -> str | None:
+    def _next_piece(self, d: Delimiters, sep: str) -> str | None:
         """The next run of complete, normalized segments of the current interchange, or None at its end.
 
-        A piece ends at the last terminator of the buffered text, at the IEA, or before a new ISA.
+        A piece ends after the last separator of the buffered text, at the IEA, or before a new ISA.
         """
         term = d.segment
         while True:
             raw = self._raw
             isa_at = _find_isa_boundary(raw, term)
             region = isa_at if isa_at >= 0 else len(raw)
-            cut = raw.rfind(term, 0, region)
+            cut = raw.rfind(sep, 0, region)
+            cut_end = cut + len(sep) if cut >= 0 else -1
+            if cut < 0 and sep != term:
+                cut = raw.rfind(term, 0, region)
+                cut_end = cut + 1 if cut >= 0 else -1
             if isa_at >= 0 or cut >= 0 or self._eof:
                 break
             if not self._fill():
@@ -188,19 +221,21 @@ class X12Reader:
         if iea >= 0:
             end = raw.find(term, iea, region)
             piece_end = end + 1 if end >= 0 else region
+            if sep != term and raw.startswith(sep, end):
+                piece_end = end + len(sep)
         elif isa_at >= 0:
             piece_end = isa_at
         elif cut >= 0:
-            piece_end = cut + 1
+            piece_end = cut_end
         else:
             piece_end = len(raw)  # end of file: a last segment without terminator
         piece = raw[:piece_end]
         self._raw = raw[piece_end:]
         if not piece.strip(_WS.replace(term, "") + term):
             return None if ((isa_at >= 0 or self._eof) and not self._raw.strip()) or isa_at >= 0 else ""
-        if not piece.endswith(term):
+        if not piece.endswith(term) and not piece.endswith(sep):
             piece = piece.rstrip(_WS) + term
-        return normalize(piece, term)
+        return normalize(piece, term, sep)
 
     # -- events ---------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Event]:
@@ -286,8 +321,10 @@ class X12Reader:
 
     def _interchange(self, ic: Interchange) -> Iterator[Event]:
         d = ic.delimiters
-        term, ele = d.segment, d.element
-        se_tag = term + "SE" + ele
+        ele = d.element
+        sep = effective_separator(d.segment, self._raw[:4])
+        seplen = len(sep)
+        se_tag = sep + "SE" + ele
         t = ""
         c = 0
         group: Group | None = None
@@ -296,13 +333,13 @@ class X12Reader:
         body_ok = self._body_ok
         while True:
             if c >= len(t):
-                piece = self._next_piece(d)
+                piece = self._next_piece(d, sep)
                 if piece is None:
                     break
                 t, c = piece, 0
                 if not t:
                     continue
-            e = t.find(term, c)
+            e = t.find(sep, c)
             head = t[c:e]
             sid = head.split(ele, 1)[0]
             if sid == "ST":
@@ -312,18 +349,18 @@ class X12Reader:
                     se = t.find(se_tag, search_from)
                     if se >= 0:
                         break
-                    piece = self._next_piece(d)
+                    piece = self._next_piece(d, sep)
                     if piece is None:
                         break
                     search_from = max(0, len(t) - start - len(se_tag))
                     t = t[start:] + piece
                     start = c = 0
                 if se >= 0:
-                    se_end = t.find(term, se + 1)
-                    parts = t[start:se_end].split(term)
-                    c = se_end + 1
+                    se_end = t.find(sep, se + seplen)
+                    parts = t[start:se_end].split(sep)
+                    c = se_end + seplen
                 else:
-                    parts = t[start:].split(term)
+                    parts = t[start:].split(sep)
                     parts.pop()  # the text after the last terminator is empty
                     c = len(t)
                 segs = [p.split(ele) for p in parts]
@@ -343,7 +380,7 @@ class X12Reader:
                     pushback = 0
                     issues: list[X12Issue] = []
                 else:
-                    segs, pushback, issues = self._check_body(segs, parts, ic, group, set_ordinal, se >= 0)
+                    segs, pushback, issues = self._check_body(segs, parts, ic, group, set_ordinal, se >= 0, seplen)
                     if pushback:
                         c = start + pushback
                 ts = TransactionSet(set_ordinal, segs, ic, group, self._file_segment + 1, issues)
@@ -354,7 +391,8 @@ class X12Reader:
                 yield ts
                 continue
             seg = head.split(ele)
-            c = e + 1
+            seg_start = c
+            c = e + seplen
             self._file_segment += 1
             if sid == "GS":
                 if group is not None:
@@ -395,7 +433,7 @@ class X12Reader:
                 return
             elif sid == "ISA":
                 self._file_segment -= 1
-                self._raw = t[c - len(head) - 1 :] + self._raw
+                self._raw = t[seg_start:] + self._raw
                 break
             elif sid in ("TA1", "ISB", "ISE"):
                 ic.service_segments.append(seg)
@@ -434,6 +472,7 @@ class X12Reader:
         group: Group | None,
         ordinal: int,
         has_se: bool,
+        seplen: int,
     ) -> tuple[list[Segment], int, list[X12Issue]]:
         """Slow path for a set with an odd segment: unknown ids, empty segments, a missing SE.
 
@@ -450,7 +489,7 @@ class X12Reader:
             if i > 0 and sid in _CONTROL_IDS:
                 pushback = offset
                 break
-            offset += len(text) + 1
+            offset += len(text) + seplen
             if sid == "":
                 issues.append(
                     X12Issue(

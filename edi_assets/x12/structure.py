@@ -8,32 +8,63 @@ segments passed over are missing (AK3 3); repeats past the maximum are AK3 4 (lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 
 from edi_assets.x12.envelope import Segment
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, X12Issue
 from edi_assets.x12.schemas import Loop, Seg
 
 
-@dataclass(slots=True)
 class LoopNode:
-    """One iteration of a loop: its segments and inner loops, in order."""
+    """One iteration of a loop: its segments and inner loops, in order.
 
-    id: str
-    items: list[Segment | LoopNode] = field(default_factory=list)
+    Lookups by id go through an index built on first use, so a typed model reading ten fields of a
+    loop walks its items once, not ten times.
+    """
+
+    __slots__ = ("_index", "_loops", "id", "items")
+
+    def __init__(self, id: str, items: list[Segment | LoopNode] | None = None) -> None:
+        self.id = id
+        self.items: list[Segment | LoopNode] = items if items is not None else []
+        self._index: dict[str, list[Segment]] | None = None
+        self._loops: dict[str, list[LoopNode]] | None = None
+
+    def _build(self) -> None:
+        segs: dict[str, list[Segment]] = {}
+        loops: dict[str, list[LoopNode]] = {}
+        for it in self.items:
+            if type(it) is list:
+                bucket = segs.get(it[0])
+                if bucket is None:
+                    segs[it[0]] = [it]
+                else:
+                    bucket.append(it)
+            else:
+                assert isinstance(it, LoopNode)
+                lb = loops.get(it.id)
+                if lb is None:
+                    loops[it.id] = [it]
+                else:
+                    lb.append(it)
+        self._index = segs
+        self._loops = loops
 
     def segment(self, sid: str) -> Segment | None:
-        for it in self.items:
-            if isinstance(it, list) and it[0] == sid:
-                return it
-        return None
+        if self._index is None:
+            self._build()
+        found = self._index.get(sid)  # type: ignore[union-attr]
+        return found[0] if found else None
 
     def segments(self, sid: str) -> list[Segment]:
-        return [it for it in self.items if isinstance(it, list) and it[0] == sid]
+        if self._index is None:
+            self._build()
+        return self._index.get(sid, [])  # type: ignore[union-attr]
 
     def loops(self, lid: str) -> list[LoopNode]:
-        return [it for it in self.items if isinstance(it, LoopNode) and it.id == lid]
+        if self._loops is None:
+            self._build()
+        return self._loops.get(lid, [])  # type: ignore[union-attr]
 
     def all_segments(self) -> list[Segment]:
         out: list[Segment] = []
@@ -44,6 +75,9 @@ class LoopNode:
                 out.append(it)
         return out
 
+    def __repr__(self) -> str:
+        return f"LoopNode({self.id!r}, {len(self.items)} items)"
+
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
@@ -51,15 +85,30 @@ class _Compiled:
     children: tuple[Seg | Loop, ...]
     positions: dict[str, tuple[int, ...]]
     all_ids: frozenset[str]
+    inner: tuple[_Compiled | None, ...]  # compiled child loops, by position
+    mandatory: tuple[int, ...]  # positions of mandatory children
+    maxes: tuple[int, ...]
 
 
-@cache
+_COMPILED: dict[int, _Compiled] = {}
+
+
 def _compile(loop: Loop) -> _Compiled:
+    """Compiled form of a loop, cached by identity: schemas are module constants, and hashing a
+    frozen dataclass tree on every loop entry cost more than the whole walk."""
+    found = _COMPILED.get(id(loop))
+    if found is not None and found.loop is loop:
+        return found
     positions: dict[str, list[int]] = {}
     for i, ch in enumerate(loop.children):
         key = ch.id if isinstance(ch, Seg) else ch.trigger
         positions.setdefault(key, []).append(i)
-    return _Compiled(loop, loop.children, {k: tuple(v) for k, v in positions.items()}, _all_ids(loop))
+    comp = _Compiled(loop, loop.children, {k: tuple(v) for k, v in positions.items()}, _all_ids(loop),
+                     tuple(_compile(ch) if isinstance(ch, Loop) else None for ch in loop.children),
+                     tuple(i for i, ch in enumerate(loop.children) if ch.req == "M"),
+                     tuple(ch.max for ch in loop.children))
+    _COMPILED[id(loop)] = comp
+    return comp
 
 
 def _all_ids(loop: Loop) -> frozenset[str]:
@@ -114,60 +163,77 @@ def build_tree(
 
     def close_missing(frame: _Frame, upto: int, idx: int) -> None:
         """Report mandatory children of ``frame`` before position ``upto`` that never occurred."""
-        for p in range(max(frame.index + 1, 0), upto):
-            ch = frame.comp.children[p]
-            if ch.req == "M" and frame.counts[p] == 0:
+        lo = frame.index
+        for p in frame.comp.mandatory:
+            if lo < p < upto and frame.counts[p] == 0:
+                ch = frame.comp.children[p]
                 name = ch.id if isinstance(ch, Seg) else ch.trigger
                 kind = "segment" if isinstance(ch, Seg) else "loop"
                 issue(IssueCode.MANDATORY_SEGMENT_MISSING,
                       f"mandatory {kind} {name} is missing in {frame.node.id}", "3", idx, name)
 
+    top = stack[0]
     for n, seg in enumerate(segments, start=1):
         sid = seg[0]
-        depth = len(stack) - 1
+        # Fast path: the segment belongs to the innermost open loop, at or after where it stands.
         found = -1
-        while depth >= 0:
-            found = stack[depth].find(sid, depth > 0)
-            if found >= 0:
-                break
-            depth -= 1
-        if found < 0:
-            frame = stack[-1]
-            if sid not in root_comp.all_ids:
-                issue(IssueCode.UNEXPECTED_SEGMENT, f"segment {sid} is not used in a {schema.id}", "6", n, sid)
-            elif any(sid in f.comp.positions for f in stack):
-                owner = next(f for f in reversed(stack) if sid in f.comp.positions)
-                issue(IssueCode.UNEXPECTED_SEGMENT,
-                      f"segment {sid} is out of order: loop {owner.node.id} has already passed its place",
-                      "7", n, sid)
-            else:
-                issue(IssueCode.UNEXPECTED_SEGMENT, f"segment {sid} is not expected here (in {frame.node.id})",
-                      "2", n, sid)
-            frame.node.items.append(seg)
-            continue
-        while len(stack) - 1 > depth:
-            closing = stack.pop()
-            close_missing(closing, len(closing.comp.children), n)
-        frame = stack[depth]
-        close_missing(frame, found, n)
-        child = frame.comp.children[found]
-        frame.counts[found] += 1
-        count = frame.counts[found]
+        positions = top.comp.positions.get(sid)
+        if positions is not None:
+            lo = top.index if len(stack) == 1 else (top.index if top.index > 0 else 1)
+            for p in positions:
+                if p >= lo:
+                    found = p
+                    break
+        if found >= 0:
+            frame = top
+            depth = len(stack) - 1
+        else:
+            depth = len(stack) - 2
+            while depth >= 0:
+                found = stack[depth].find(sid, depth > 0)
+                if found >= 0:
+                    break
+                depth -= 1
+            if found < 0:
+                if sid not in root_comp.all_ids:
+                    issue(IssueCode.UNEXPECTED_SEGMENT, f"segment {sid} is not used in a {schema.id}", "6", n, sid)
+                elif any(sid in f.comp.positions for f in stack):
+                    owner = next(f for f in reversed(stack) if sid in f.comp.positions)
+                    issue(IssueCode.UNEXPECTED_SEGMENT,
+                          f"segment {sid} is out of order: loop {owner.node.id} has already passed its place",
+                          "7", n, sid)
+                else:
+                    issue(IssueCode.UNEXPECTED_SEGMENT,
+                          f"segment {sid} is not expected here (in {top.node.id})", "2", n, sid)
+                top.node.items.append(seg)
+                continue
+            while len(stack) - 1 > depth:
+                closing = stack.pop()
+                close_missing(closing, len(closing.comp.children), n)
+            frame = stack[depth]
+        if found > frame.index + 1 and frame.comp.mandatory:
+            close_missing(frame, found, n)
+        counts = frame.counts
+        counts[found] += 1
+        count = counts[found]
         frame.index = found
-        if isinstance(child, Loop):
-            if count > child.max:
+        inner_comp = frame.comp.inner[found]
+        if inner_comp is not None:
+            if count > frame.comp.maxes[found]:
                 issue(IssueCode.LOOP_OCCURS_OVER_MAX,
-                      f"loop {child.trigger} occurs {count} times, at most {child.max} allowed", "4", n, sid)
-            node = LoopNode(child.trigger, [seg])
+                      f"loop {sid} occurs {count} times, at most {frame.comp.maxes[found]} allowed", "4", n, sid)
+            node = LoopNode(sid, [seg])
             frame.node.items.append(node)
-            inner = _Frame(_compile(child), node, 0)
+            inner = _Frame(inner_comp, node, 0)
             inner.counts[0] = 1
             stack.append(inner)
+            top = inner
         else:
-            if count > child.max:
+            if count > frame.comp.maxes[found]:
                 issue(IssueCode.SEGMENT_OVER_MAX_USE,
-                      f"segment {sid} occurs {count} times, at most {child.max} allowed", "5", n, sid)
+                      f"segment {sid} occurs {count} times, at most {frame.comp.maxes[found]} allowed", "5", n, sid)
             frame.node.items.append(seg)
+            top = frame
     end = len(segments) + 1
     while stack:
         closing = stack.pop()

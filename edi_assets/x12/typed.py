@@ -106,7 +106,10 @@ class BaselineItem:
 
     @staticmethod
     def from_segment(seg: Segment) -> BaselineItem:
-        return BaselineItem(opt(seg, 1), el(seg, 2), el(seg, 3), el(seg, 4), opt(seg, 5), item_ids(seg, 6))
+        n = len(seg)
+        if n >= 6:
+            return BaselineItem(seg[1] or None, seg[2], seg[3], seg[4], seg[5] or None, item_ids(seg, 6))
+        return BaselineItem(opt(seg, 1), el(seg, 2), el(seg, 3), el(seg, 4), opt(seg, 5), [])
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +127,42 @@ class LineGroup:
 
     @staticmethod
     def from_loop(loop: LoopNode) -> LineGroup:
-        head = loop.items[0]
+        """One pass over the loop's items (this runs once per line of every document)."""
+        items = loop.items
+        head = items[0]
         assert isinstance(head, list)
-        descriptions = [el(p, 5) for p in _all(loop, "PID") if el(p, 5)]
-        acks = [a for ack_loop in loop.loops("ACK") for a in ack_loop.segments("ACK")] + loop.segments("ACK")
-        return LineGroup(
-            item=BaselineItem.from_segment(head), descriptions=descriptions, po4=loop.segment("PO4"),
-            refs=loop.segments("REF"), dtms=loop.segments("DTM"), msgs=[el(m, 1) for m in loop.segments("MSG")],
-            acks=acks, loop=loop,
-        )
+        descriptions: list[str] = []
+        po4: Segment | None = None
+        refs: list[Segment] = []
+        dtms: list[Segment] = []
+        msgs: list[str] = []
+        acks: list[Segment] = []
+        for it in items[1:]:
+            if type(it) is list:
+                sid = it[0]
+                if sid == "PID":
+                    if len(it) > 5 and it[5]:
+                        descriptions.append(it[5])
+                elif sid == "REF":
+                    refs.append(it)
+                elif sid == "DTM":
+                    dtms.append(it)
+                elif sid == "MSG":
+                    msgs.append(it[1] if len(it) > 1 else "")
+                elif sid == "PO4":
+                    if po4 is None:
+                        po4 = it
+                elif sid == "ACK":
+                    acks.append(it)
+            else:
+                assert isinstance(it, LoopNode)
+                if it.id == "PID":
+                    pid = it.items[0]
+                    if isinstance(pid, list) and len(pid) > 5 and pid[5]:
+                        descriptions.append(pid[5])
+                elif it.id == "ACK":
+                    acks.extend(a for a in it.items if isinstance(a, list) and a[0] == "ACK")
+        return LineGroup(BaselineItem.from_segment(head), descriptions, po4, refs, dtms, msgs, acks, loop)
 
 
 def _all(loop: LoopNode, sid: str) -> list[Segment]:
