@@ -33,6 +33,8 @@ whose import fails is shown as ``not available`` and its target as SKIP; one tha
 from __future__ import annotations
 
 import argparse
+import codecs
+import datetime
 import importlib
 import json
 import os
@@ -155,10 +157,30 @@ def _hook(name: str) -> Callable[..., Any]:
     return func
 
 
-def typed_parse(path: str, file_segments: int) -> Work:
+def typed_parse(path: str, file_segments: int, check_elements: bool) -> Work:
     parse_documents = _hook("parse_documents")
-    docs = sum(1 for _doc in parse_documents(path))
-    return Work(os.path.getsize(path), file_segments, note=f"{docs} documents")
+    docs = sum(1 for p in parse_documents(path, check_elements=check_elements) if p.document is not None)
+    what = "with" if check_elements else "without"
+    return Work(os.path.getsize(path), file_segments, note=f"{docs} documents; {what} element (AK4) validation")
+
+
+def naive_text_split(path: str) -> Work:
+    """The naive baseline on decoded text (what a reader that hands out str has to start from)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = segments = 0
+    tail = ""
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK):
+            size += len(block)
+            parts = (tail + decoder.decode(block)).split("~")
+            tail = parts.pop()
+            for seg in parts:
+                seg.split("*")
+                segments += 1
+    if tail.strip():
+        tail.split("*")
+        segments += 1
+    return Work(size, segments, note="1 MiB chunks decoded as UTF-8, then split")
 
 
 # -- child process ----------------------------------------------------------------------------------
@@ -215,9 +237,13 @@ def _prepare(kind: str, path: str, file_segments: int) -> Callable[[], Work]:
     if kind == "pyx12":
         importlib.import_module("pyx12.x12file")
         return lambda: pyx12_reader(path)
-    if kind == "typed":
+    if kind == "naive_text":
+        return lambda: naive_text_split(path)
+    if kind in ("typed", "typed_full"):
         _hook("parse_documents")
-        return lambda: typed_parse(path, file_segments)
+        return lambda: typed_parse(path, file_segments, kind == "typed_full")
+    if kind == "x12_writer":
+        return _prepare_x12_writer(path, file_segments)
     if kind == "writer":
         parse_documents, render_benchmark = _hook("parse_documents"), _hook("render_benchmark")
         docs = _documents(parse_documents(path))
@@ -228,6 +254,28 @@ def _prepare(kind: str, path: str, file_segments: int) -> Callable[[], Work]:
 
         return write
     raise ValueError(f"unknown measurement {kind!r}")
+
+
+def _prepare_x12_writer(path: str, file_segments: int) -> Callable[[], Work]:
+    """The X12 writing layer alone: segment lists (built from the documents before the clock) to text
+    with envelopes, counts and delimiter validation."""
+    from edi_assets.translate import outbound
+    from edi_assets.x12.writer import GroupSpec, InterchangeSpec, SetSpec, render_interchange
+
+    parse_documents = _hook("parse_documents")
+    docs = _documents(parse_documents(path))
+    bodies = [outbound.body_for(d)[1] for d in docs]
+    when = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    spec = InterchangeSpec("ZZ", "BENCHSENDER", "ZZ", "BENCHRECEIVER", 1, timestamp=when)
+    group = GroupSpec("PO", "BENCHSENDER", "BENCHRECEIVER", 1, timestamp=when)
+
+    def write() -> Work:
+        sets = [SetSpec("850", f"{n:04d}", body) for n, body in enumerate(bodies, start=1)]
+        text = render_interchange(spec, [(group, sets)])
+        note = f"{len(bodies)} sets of segment lists built before the clock"
+        return Work(len(text.encode()), file_segments, note=note)
+
+    return write
 
 
 def child_main(kind: str, path: str, runs: int, file_segments: int) -> None:
@@ -334,15 +382,21 @@ def _ratio(a: Result | None, b: Result | None) -> float | None:
 def targets(rows: dict[str, Result]) -> list[Target]:
     reader, naive, pyx = rows.get("reader"), rows.get("naive"), rows.get("pyx12")
     typed, writer, big = rows.get("typed"), rows.get("writer"), rows.get("reader500")
+    naive_text, typed_full, x12_writer = rows.get("naive_text"), rows.get("typed_full"), rows.get("x12_writer")
     out: list[Target] = []
 
     def add(what: str, value: float | None, goal: str, test: Callable[[float], bool]) -> None:
         out.append(Target(what, value, goal, value is not None and test(value)))
 
     add("edi reader / naive split (MB/s ratio)", _ratio(reader, naive), ">= 0.75", lambda v: v >= 0.75)
+    add("edi reader / naive split on text (MB/s ratio)", _ratio(reader, naive_text), ">= 0.75", lambda v: v >= 0.75)
     add("edi reader / pyx12 (MB/s ratio)", _ratio(reader, pyx), ">= 12", lambda v: v >= 12)
     add("typed parse MB/s", typed.mb_s if typed and typed.ok else None, ">= 15", lambda v: v >= 15)
-    add("writer MB/s", writer.mb_s if writer and writer.ok else None, ">= 60", lambda v: v >= 60)
+    add("typed parse + AK4 checks MB/s", typed_full.mb_s if typed_full and typed_full.ok else None, ">= 15",
+        lambda v: v >= 15)
+    add("writer (documents → X12) MB/s", writer.mb_s if writer and writer.ok else None, ">= 60", lambda v: v >= 60)
+    add("writer (segments → X12) MB/s", x12_writer.mb_s if x12_writer and x12_writer.ok else None, ">= 60",
+        lambda v: v >= 60)
     rss = reader.peak_rss / MIB if reader and reader.ok else None
     add(f"edi reader peak RSS MiB ({reader.label if reader else '-'})", rss, "< 100", lambda v: v < 100)
     if big is not None:
@@ -420,8 +474,11 @@ def run(args: argparse.Namespace) -> int:
         "naive": measure("naive split", "naive", path, label, args.runs, segs),
         "reader": measure("edi reader", "reader", path, label, args.runs, segs),
         "pyx12": measure("pyx12 X12Reader", "pyx12", prefix["path"], f"first {_label(prefix)}", 1, prefix["segments"]),
+        "naive_text": measure("naive split (text)", "naive_text", path, label, args.runs, segs),
         "typed": measure("typed parse", "typed", path, label, args.runs, segs),
-        "writer": measure("writer", "writer", path, label, args.runs, segs),
+        "typed_full": measure("typed parse + AK4 checks", "typed_full", path, label, 1, segs),
+        "writer": measure("writer (documents → X12)", "writer", path, label, args.runs, segs),
+        "x12_writer": measure("writer (segments → X12)", "x12_writer", path, label, args.runs, segs),
     }
     _annotate(rows)
     if args.also_500:

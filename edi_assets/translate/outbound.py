@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 from edi_assets.documents import (
     DateRef,
@@ -16,6 +17,7 @@ from edi_assets.documents import (
     FunctionalAck,
     Invoice,
     ItemId,
+    Line,
     Party,
     POAcknowledgment,
     PurchaseOrder,
@@ -31,13 +33,15 @@ Body = list[list[Element]]
 
 
 def num(d: Decimal | None) -> str:
-    """An R value: plain notation, no exponent, no '+'."""
+    """An R value as sent (``3.50`` stays ``3.50``): plain notation, never an exponent."""
     if d is None:
         return ""
-    text = format(d, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".") or "0"
-    return "0" if text in ("-0", "") else text
+    text = str(d)
+    if "E" in text or text.startswith("-0") and d == 0:
+        text = format(d, "f")
+        if text.startswith("-") and d == 0:
+            text = text[1:]
+    return text
 
 
 def implied2(d: Decimal, what: str) -> str:
@@ -48,33 +52,48 @@ def implied2(d: Decimal, what: str) -> str:
     return str(int(cents))
 
 
+@lru_cache(maxsize=8192)
+def _date8(d: dt.date) -> str:
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
 def date8(d: dt.date | None) -> str:
-    return d.strftime("%Y%m%d") if d else ""
+    """CCYYMMDD; cached, since documents repeat the same few dates."""
+    return _date8(d) if d else ""
+
+
+def trim(seg: list[Element]) -> list[Element]:
+    """Drop trailing empty elements (X12 forbids them); builders call it where a tail is optional."""
+    while len(seg) > 1 and not seg[-1]:
+        seg.pop()
+    return seg
 
 
 def _refs(refs: Sequence[Reference]) -> Body:
-    return [["REF", r.qualifier, r.value, r.description or ""] for r in refs]
+    return [["REF", r.qualifier, r.value, r.description] if r.description else ["REF", r.qualifier, r.value]
+            for r in refs]
 
 
 def _dates(dates: Sequence[DateRef]) -> Body:
-    return [["DTM", d.qualifier, date8(d.date), d.time or ""] for d in dates]
+    return [["DTM", d.qualifier, date8(d.date), d.time] if d.time else ["DTM", d.qualifier, date8(d.date)]
+            for d in dates]
 
 
 def _terms(terms: Sequence[Terms]) -> Body:
     return [
-        ["ITD", t.type_code or "", t.basis_date_code or "", num(t.discount_percent), "",
-         "" if t.discount_days is None else str(t.discount_days), "",
-         "" if t.net_days is None else str(t.net_days), "", "", "", "", t.description or ""]
+        trim(["ITD", t.type_code or "", t.basis_date_code or "", num(t.discount_percent), "",
+              "" if t.discount_days is None else str(t.discount_days), "",
+              "" if t.net_days is None else str(t.net_days), "", "", "", "", t.description or ""])
         for t in terms
     ]
 
 
 def _party(p: Party) -> Body:
-    body: Body = [["N1", p.role, p.name or "", p.id_qualifier or "", p.id or ""]]
+    body: Body = [trim(["N1", p.role, p.name or "", p.id_qualifier or "", p.id or ""])]
     for i in range(0, len(p.address), 2):
         body.append(["N3", *p.address[i : i + 2]])
     if p.city or p.state or p.postal_code or p.country:
-        body.append(["N4", p.city or "", p.state or "", p.postal_code or "", p.country or ""])
+        body.append(trim(["N4", p.city or "", p.state or "", p.postal_code or "", p.country or ""]))
     return body
 
 
@@ -86,20 +105,40 @@ def _ids(ids: Sequence[ItemId]) -> list[str]:
     return [x for i in ids for x in (i.qualifier, i.value)]
 
 
+def _baseline(tag: str, li: Line) -> list[Element]:
+    """PO1 / IT1: line number, quantity, unit, price, basis, then the product ids."""
+    seg: list[Element] = [tag, li.line_number or "", num(li.quantity), li.unit, num(li.unit_price),
+                          li.price_basis or ""]
+    if li.item_ids:
+        for i in li.item_ids:
+            seg.append(i.qualifier)
+            seg.append(i.value)
+        return seg
+    return trim(seg)
+
+
 def purchase_order(po: PurchaseOrder) -> Body:
-    body: Body = [["BEG", po.purpose_code, po.type_code, po.po_number, po.release_number or "", date8(po.po_date)]]
+    body: Body = [trim(["BEG", po.purpose_code, po.type_code, po.po_number, po.release_number or "",
+                        date8(po.po_date)])]
     if po.currency:
         body.append(["CUR", "BY", po.currency])
-    body += _refs(po.references) + _terms(po.terms) + _dates(po.dates) + _parties(po.parties)
+    body += _refs(po.references)
+    body += _terms(po.terms)
+    body += _dates(po.dates)
+    body += _parties(po.parties)
+    append = body.append
     for li in po.lines:
-        body.append(["PO1", li.line_number or "", num(li.quantity), li.unit, num(li.unit_price),
-                     li.price_basis or "", *_ids(li.item_ids)])
+        append(_baseline("PO1", li))
         if li.description:
-            body.append(["PID", "F", "", "", "", li.description])
+            append(["PID", "F", "", "", "", li.description])
         if li.pack is not None or li.pack_size is not None or li.pack_unit:
-            body.append(["PO4", "" if li.pack is None else str(li.pack), num(li.pack_size), li.pack_unit or ""])
-        body += _refs(li.references) + _dates(li.dates)
-        body += [["MSG", n.text] for n in li.notes]
+            append(trim(["PO4", "" if li.pack is None else str(li.pack), num(li.pack_size), li.pack_unit or ""]))
+        if li.references:
+            body += _refs(li.references)
+        if li.dates:
+            body += _dates(li.dates)
+        for n in li.notes:
+            append(["MSG", n.text])
     body.append(["CTT", str(len(po.lines))])
     if po.total_amount is not None:
         body.append(["AMT", "TT", num(po.total_amount)])
@@ -107,58 +146,57 @@ def purchase_order(po: PurchaseOrder) -> Body:
 
 
 def invoice(inv: Invoice) -> Body:
-    body: Body = [["BIG", date8(inv.invoice_date), inv.invoice_number, date8(inv.po_date), inv.po_number or ""]]
+    body: Body = [trim(["BIG", date8(inv.invoice_date), inv.invoice_number, date8(inv.po_date), inv.po_number or ""])]
     if inv.currency:
         body.append(["CUR", "SE", inv.currency])
     body += _refs(inv.references) + _parties(inv.parties) + _terms(inv.terms) + _dates(inv.dates)
     for li in inv.lines:
-        body.append(["IT1", li.line_number or "", num(li.quantity), li.unit, num(li.unit_price),
-                     li.price_basis or "", *_ids(li.item_ids)])
+        body.append(_baseline("IT1", li))
         if li.description:
             body.append(["PID", "F", "", "", "", li.description])
     body.append(["TDS", implied2(inv.total_amount, "total_amount")])
     for ac in inv.allowances_charges:
-        body.append(["SAC", ac.indicator, ac.code or "", "", "",
-                     implied2(ac.amount, "allowance amount") if ac.amount is not None else "",
-                     "", "", "", "", "", "", "", "", "", ac.description or ""])
+        body.append(trim(["SAC", ac.indicator, ac.code or "", "", "",
+                          implied2(ac.amount, "allowance amount") if ac.amount is not None else "",
+                          "", "", "", "", "", "", "", "", "", ac.description or ""]))
     body.append(["CTT", str(len(inv.lines))])
     return body
 
 
 def po_acknowledgment(ack: POAcknowledgment) -> Body:
-    body: Body = [["BAK", ack.purpose_code, ack.ack_type, ack.po_number, date8(ack.po_date), "", "", "", "",
-                   date8(ack.ack_date)]]
+    body: Body = [trim(["BAK", ack.purpose_code, ack.ack_type, ack.po_number, date8(ack.po_date), "", "", "", "",
+                        date8(ack.ack_date)])]
     body += _refs(ack.references) + _dates(ack.dates) + _parties(ack.parties)
     for li in ack.lines:
-        body.append(["PO1", li.line_number or "", num(li.quantity), li.unit, num(li.unit_price),
-                     li.price_basis or "", *_ids(li.item_ids)])
+        body.append(_baseline("PO1", li))
         if li.description:
             body.append(["PID", "F", "", "", "", li.description])
         for st in li.statuses:
-            body.append(["ACK", st.code, num(st.quantity), st.unit or "", "068" if st.date else "", date8(st.date)])
+            body.append(trim(["ACK", st.code, num(st.quantity), st.unit or "", "068" if st.date else "",
+                              date8(st.date)]))
     body.append(["CTT", str(len(ack.lines))])
     return body
 
 
 def ship_notice(asn: ShipNotice) -> Body:
     """SOTPI hierarchy: shipment, then orders, then tares/packs, then items under their pack or order."""
-    body: Body = [["BSN", asn.purpose_code, asn.shipment_id, date8(asn.ship_notice_date),
-                   asn.ship_notice_time or ""]]
+    body: Body = [trim(["BSN", asn.purpose_code, asn.shipment_id, date8(asn.ship_notice_date),
+                        asn.ship_notice_time or ""])]
     hl = 0
 
     def level(parent: int | None, code: str) -> int:
         nonlocal hl
         hl += 1
-        body.append(["HL", str(hl), "" if parent is None else str(parent), code])
+        body.append(["HL", str(hl), "" if parent is None else str(parent), code])  # HL03 always set
         return hl
 
     ship = level(None, "S")
     if asn.lading_quantity is not None or asn.gross_weight is not None or asn.weight_unit:
-        body.append(["TD1", "", num(asn.lading_quantity), "", "", "", "G" if asn.gross_weight is not None else "",
-                     num(asn.gross_weight), asn.weight_unit or ""])
+        body.append(trim(["TD1", "", num(asn.lading_quantity), "", "", "",
+                          "G" if asn.gross_weight is not None else "", num(asn.gross_weight), asn.weight_unit or ""]))
     if asn.carrier_code or asn.carrier_name or asn.transport_method:
-        body.append(["TD5", "", "2" if asn.carrier_code else "", asn.carrier_code or "",
-                     asn.transport_method or "", asn.carrier_name or ""])
+        body.append(trim(["TD5", "", "2" if asn.carrier_code else "", asn.carrier_code or "",
+                          asn.transport_method or "", asn.carrier_name or ""]))
     body += _refs(asn.references)
     if asn.shipped_date:
         body.append(["DTM", "011", date8(asn.shipped_date)])
@@ -166,7 +204,7 @@ def ship_notice(asn: ShipNotice) -> Body:
     order_hl: dict[str, int] = {}
     for o in asn.orders:
         order_hl.setdefault(o.po_number, level(ship, "O"))
-        body.append(["PRF", o.po_number, o.release_number or "", "", date8(o.po_date)])
+        body.append(trim(["PRF", o.po_number, o.release_number or "", "", date8(o.po_date)]))
     pack_hl: dict[str, int] = {}
     pending = list(asn.packages)
     while pending:  # parents first, so every HL02 names an HL already written
@@ -198,8 +236,8 @@ def ship_notice(asn: ShipNotice) -> Body:
         level(parent, "I")
         if item.item_ids:
             body.append(["LIN", item.line_number or "", *_ids(item.item_ids)])
-        body.append(["SN1", "" if item.item_ids else (item.line_number or ""), num(item.quantity), item.unit,
-                     "", num(item.ordered_quantity), item.unit if item.ordered_quantity is not None else ""])
+        body.append(trim(["SN1", "" if item.item_ids else (item.line_number or ""), num(item.quantity), item.unit,
+                          "", num(item.ordered_quantity), item.unit if item.ordered_quantity is not None else ""]))
         if own_prf and item.po_number:
             body.append(["PRF", item.po_number])
         if item.description:

@@ -103,6 +103,29 @@ class SegmentWriter:
             raise X12RenderError(self._which(elements[:n]))
         return text + self._tail
 
+    def body(self, body: Sequence[Sequence[Element]]) -> str:
+        """A run of segments as text, validated as a whole.
+
+        Counting the separators of the finished text proves that no value holds one, at a fraction of
+        the cost of checking values one by one. A trailing empty element, a composite or a delimiter
+        in a value sends the run down the precise per-segment path (which trims, or raises naming the
+        element at fault), so the fast path never changes what is written.
+        """
+        ele, tail = self._ele, self._tail
+        try:
+            parts = [ele.join(s) for s in body]  # type: ignore[arg-type]
+        except TypeError:  # a composite element
+            return "".join(self.segment(s) for s in body)
+        if not parts:
+            return ""
+        text = tail.join(parts) + tail
+        separators = sum(map(len, body)) - len(body)
+        if (text.count(ele) != separators or text.count(self._term) != len(parts) * tail.count(self._term)
+                or self._comp in text or (self._rep is not None and self._rep in text)
+                or (ele + tail) in text):
+            return "".join(self.segment(s) for s in body)
+        return text
+
     def _with_composites(self, elements: Sequence[Element]) -> str:
         plain: list[str] = []
         for v in elements:
@@ -165,9 +188,8 @@ def render_set(spec: SetSpec, w: SegmentWriter, out: list[str]) -> None:
     if not spec.control_number or len(spec.control_number) > 9:
         raise X12RenderError(f"ST02 control number {spec.control_number!r} must be 1 to 9 characters")
     out.append(w.segment(["ST", spec.set_id, spec.control_number, spec.implementation or ""]))
-    seg = w.segment
-    out.extend(seg(b) for b in spec.body)
-    out.append(seg(["SE", str(len(spec.body) + 2), spec.control_number]))
+    out.append(w.body(spec.body))
+    out.append(w.segment(["SE", str(len(spec.body) + 2), spec.control_number]))
 
 
 def render_interchange(
