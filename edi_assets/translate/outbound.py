@@ -37,10 +37,10 @@ def num(d: Decimal | None) -> str:
     if d is None:
         return ""
     text = str(d)
-    if "E" in text or text.startswith("-0") and d == 0:
+    if "E" in text:
         text = format(d, "f")
-        if text.startswith("-") and d == 0:
-            text = text[1:]
+    if text[0] == "-" and d == 0:  # -0 is not an X12 number
+        text = text[1:]
     return text
 
 
