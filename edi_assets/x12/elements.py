@@ -37,7 +37,7 @@ ElementProblem = tuple[int, int | None, str, str, str | None, bool]
 
 # Syntax notes that do not hold before 004010, where the element meant something else
 # (DTM05 was the century, not a date/time period format qualifier).
-_NOT_BEFORE_004010 = {("DTM", "P0506")}
+NOT_BEFORE_004010 = {("DTM", "P0506")}
 
 
 def issue_code(ak4: str) -> IssueCode:
@@ -155,7 +155,7 @@ def check_segment(
                 out.append((i, None, bad[0], bad[1], value[:40], False))
     old_release = release[:6] < "004010"
     for note in sdef.syntax:
-        if old_release and (sid, note) in _NOT_BEFORE_004010:
+        if old_release and (sid, note) in NOT_BEFORE_004010:
             continue
         out.extend(_syntax(note, elements, sid))
     return tuple(out)

@@ -152,6 +152,7 @@ class TransactionSet:
     group: Group | None
     first_file_segment: int
     issues: list[X12Issue] = field(default_factory=list)
+    plain: bool = False  # no component or repetition separator anywhere in the set's text
 
     @property
     def set_id(self) -> str:

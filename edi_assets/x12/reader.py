@@ -231,8 +231,10 @@ class X12Reader:
             piece_end = len(raw)  # end of file: a last segment without terminator
         piece = raw[:piece_end]
         self._raw = raw[piece_end:]
-        if not piece.strip(_WS.replace(term, "") + term):
-            return None if ((isa_at >= 0 or self._eof) and not self._raw.strip()) or isa_at >= 0 else ""
+        if not piece.strip(_WS + term):  # only blanks and terminators
+            if isa_at >= 0 or (self._eof and not self._raw.strip()):
+                return None  # the interchange is over: a new ISA begins, or the file ended
+            return ""  # blanks consumed; the caller asks again
         if not piece.endswith(term) and not piece.endswith(sep):
             piece = piece.rstrip(_WS) + term
         return normalize(piece, term, sep)
@@ -321,7 +323,7 @@ class X12Reader:
 
     def _interchange(self, ic: Interchange) -> Iterator[Event]:
         d = ic.delimiters
-        ele = d.element
+        ele, comp, rep = d.element, d.component, d.repetition
         sep = effective_separator(d.segment, self._raw[:4])
         seplen = len(sep)
         se_tag = sep + "SE" + ele
@@ -359,10 +361,12 @@ class X12Reader:
                     se_end = t.find(sep, se + seplen)
                     parts = t[start:se_end].split(sep)
                     c = se_end + seplen
+                    plain = t.find(comp, start, se_end) < 0 and (rep is None or t.find(rep, start, se_end) < 0)
                 else:
                     parts = t[start:].split(sep)
                     parts.pop()  # the text after the last terminator is empty
                     c = len(t)
+                    plain = False
                 segs = [p.split(ele) for p in parts]
                 set_ordinal += 1
                 if group is None:
@@ -383,7 +387,7 @@ class X12Reader:
                     segs, pushback, issues = self._check_body(segs, parts, ic, group, set_ordinal, se >= 0, seplen)
                     if pushback:
                         c = start + pushback
-                ts = TransactionSet(set_ordinal, segs, ic, group, self._file_segment + 1, issues)
+                ts = TransactionSet(set_ordinal, segs, ic, group, self._file_segment + 1, issues, plain)
                 self._file_segment += len(segs)
                 self._check_set_envelope(ts, closed=bool(se >= 0 and not pushback))
                 if group is not None:
@@ -700,8 +704,3 @@ def _valid_hhmm(value: str) -> bool:
     if not value.isdigit() or len(value) not in (4, 6, 7, 8):
         return False
     return int(value[:2]) < 24 and int(value[2:4]) < 60 and (len(value) < 6 or int(value[4:6]) < 60)
-
-
-def read_events(source: Source, **kwargs: object) -> Iterator[Event]:
-    """Convenience: iterate the events of ``source``."""
-    return iter(X12Reader(source, **kwargs))  # type: ignore[arg-type]

@@ -1,0 +1,127 @@
+"""A fast "certainly valid" test per segment id, generated from the dictionary.
+
+The exact validator (:func:`edi_assets.x12.elements.check_segment`) explains every problem but costs a few
+microseconds per segment. Most segments are valid, so for each segment id we generate a small Python
+function from the same definitions that only answers "is this segment certainly valid?". It is sound by
+construction: whenever it is unsure (a composite, a sign, an unusual value) it answers no, and the exact
+validator decides. A segment it passes would get no problems from the exact validator; the test
+``test_fast_check_agrees_with_the_exact_validator`` holds the two together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from edi_assets.x12.dictionary import ElementDef, SegmentDef, segment_definitions
+
+FastCheck = Callable[[list[str], bool], bool]
+
+
+@lru_cache(maxsize=16384)
+def _date_ok(v: str) -> bool:
+    from edi_assets.x12.elements import _valid_date
+
+    return _valid_date(v)
+
+
+@lru_cache(maxsize=4096)
+def _time_ok(v: str) -> bool:
+    from edi_assets.x12.elements import _valid_time
+
+    return _valid_time(v)
+
+
+def _real_ok(v: str, lo: int, hi: int) -> bool:
+    """An R value without sign or exponent whose digit count is within lo..hi."""
+    if v.isdecimal():
+        return lo <= len(v) <= hi
+    whole, dot, frac = v.partition(".")
+    if not dot or not (whole or frac):
+        return False
+    if (whole and not whole.isdecimal()) or (frac and not frac.isdecimal()):
+        return False
+    return lo <= len(whole) + len(frac) <= hi
+
+
+def _element_test(d: ElementDef, var: str) -> str | None:
+    """Python source of a test that is True only when value ``var`` is certainly valid, or None if the
+    element cannot be checked quickly (composites, repeats)."""
+    if d.is_composite or d.repeat > 1:
+        return None
+    lo, hi, t = d.min, d.max, d.type
+    if t == "ID" and d.codes is not None:
+        return f"({lo} <= len({var}) <= {hi} and {var} in _codes_{id(d)})"
+    if len(t) == 2 and t[0] == "N" and t[1].isdigit():
+        return f"({var}.isdecimal() and {lo} <= len({var}) <= {hi})"
+    if t == "R":
+        return f"_real_ok({var}, {lo}, {hi})"
+    if t == "DT":
+        return f"({lo} <= len({var}) <= {hi} and _date_ok({var}))"
+    if t == "TM":
+        return f"({lo} <= len({var}) <= {hi} and _time_ok({var}))"
+    return f"({lo} <= len({var}) <= {hi} and {var}.isprintable())"
+
+
+def _syntax_test(note: str) -> str:
+    """Source of a test that is True when syntax note ``note`` (P, R, E, C, L) holds."""
+    kind, digits = note[0], note[1:]
+    idx = [int(digits[i : i + 2]) for i in range(0, len(digits), 2)]
+    has = [f"(n > {i} and e[{i}] != '')" for i in idx]
+    if kind == "P":
+        return f"(({' and '.join(has)}) or not ({' or '.join(has)}))"
+    if kind == "R":
+        return f"({' or '.join(has)})"
+    if kind == "E":
+        return f"({' + '.join(f'int{h}' for h in has)} <= 1)"
+    if kind == "C":
+        return f"(not {has[0]} or ({' and '.join(has[1:])}))"
+    if kind == "L":
+        return f"(not {has[0]} or ({' or '.join(has[1:])}))"
+    return "False"
+
+
+def _generate(sdef: SegmentDef) -> FastCheck:
+    from edi_assets.x12.elements import NOT_BEFORE_004010
+
+    lines = ["def check(e, old):", "    n = len(e)", f"    if n > {len(sdef.elements) + 1}:", "        return False"]
+    env: dict[str, object] = {"_real_ok": _real_ok, "_date_ok": _date_ok, "_time_ok": _time_ok}
+    for i, d in enumerate(sdef.elements, start=1):
+        test = _element_test(d, "v")
+        if test is None:
+            lines += [f"    if n > {i} and e[{i}] != '':", "        return False"]
+            continue
+        if d.codes is not None:
+            env[f"_codes_{id(d)}"] = d.codes
+        lines.append(f"    v = e[{i}] if n > {i} else ''")
+        if d.req == "M":
+            lines += ["    if v == '':", "        return False"]
+        lines += [f"    if v != '' and not {test}:", "        return False"]
+    for note in sdef.syntax:
+        test = _syntax_test(note)
+        if (sdef.id, note) in NOT_BEFORE_004010:
+            lines += [f"    if not old and not {test}:", "        return False"]
+        else:
+            lines += [f"    if not {test}:", "        return False"]
+    lines.append("    return True")
+    exec(compile("\n".join(lines), f"<fastcheck {sdef.id}>", "exec"), env)  # noqa: S102 - our own data
+    check = env["check"]
+    assert callable(check)
+    return check
+
+
+def _always(_e: list[str], _old: bool) -> bool:
+    return True
+
+
+_CHECKS: dict[str, FastCheck] = {}
+
+
+def fast_check(sid: str) -> FastCheck:
+    """The generated test for segment ``sid`` (segments without element definitions always pass)."""
+    check = _CHECKS.get(sid)
+    if check is None:
+        sdef = segment_definitions().get(sid)
+        check = _generate(sdef) if sdef is not None and sdef.elements else _always
+        _CHECKS[sid] = check
+    return check
