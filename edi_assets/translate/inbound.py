@@ -7,7 +7,6 @@ quantity that is not a number) raises :class:`X12StructureError` naming the segm
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,28 +36,16 @@ from edi_assets.x12.typed import (
     item_ids,
     opt,
 )
+from edi_assets.x12.values import x12_date
 
 # Content that cannot become a document is a business hold, not a syntax error: the 997 stays as the
 # syntax checks made it, so this carries no acknowledgment codes.
 CONTENT_ACK = AckCodes()
 
 
-@lru_cache(maxsize=8192)
-def _date8(value: str) -> dt.date | None:
-    v = value
-    if len(v) == 6 and v.isdigit():
-        v = ("19" if int(v[:2]) > 50 else "20") + v
-    if len(v) != 8 or not v.isdigit():
-        return None
-    try:
-        return dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
-    except ValueError:
-        return None
-
-
 def parse_date(value: str, what: str) -> dt.date:
     """CCYYMMDD, or YYMMDD as releases before 004010 send it (50-99 → 19xx). Cached: files repeat dates."""
-    d = _date8(value)
+    d = x12_date(value)
     if d is None:
         raise X12StructureError(f"{what} {value[:20]!r} is not a valid date")
     return d

@@ -8,12 +8,12 @@ Results are cached per distinct segment text, since large files repeat the same 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
 
 from edi_assets.x12.dictionary import ElementDef, segment_definitions
 from edi_assets.x12.errors import IssueCode
+from edi_assets.x12.values import valid_time, x12_date
 
 _NUMERIC = re.compile(r"-?\d+\Z")
 _DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE]-?\d+)?\Z")
@@ -45,21 +45,7 @@ def issue_code(ak4: str) -> IssueCode:
 
 
 def _valid_date(v: str) -> bool:
-    if not v.isdigit() or len(v) not in (6, 8):
-        return False
-    if len(v) == 6:
-        v = ("19" if int(v[:2]) > 50 else "20") + v
-    try:
-        dt.date(int(v[:4]), int(v[4:6]), int(v[6:8]))
-    except ValueError:
-        return False
-    return True
-
-
-def _valid_time(v: str) -> bool:
-    if not v.isdigit() or len(v) < 4 or len(v) > 8:
-        return False
-    return int(v[:2]) < 24 and int(v[2:4]) < 60 and (len(v) < 6 or int(v[4:6]) < 60)
+    return x12_date(v) is not None
 
 
 def _measure(v: str, typ: str) -> int:
@@ -80,7 +66,7 @@ def _type_problem(v: str, typ: str, label: str) -> tuple[str, str] | None:
     if typ == "DT":
         return None if _valid_date(v) else ("8", f"{label} {v!r} is not a valid date")
     if typ == "TM":
-        return None if _valid_time(v) else ("9", f"{label} {v!r} is not a valid time")
+        return None if valid_time(v) else ("9", f"{label} {v!r} is not a valid time")
     return None
 
 

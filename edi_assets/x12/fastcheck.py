@@ -11,25 +11,15 @@ validator decides. A segment it passes would get no problems from the exact vali
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 from edi_assets.x12.dictionary import ElementDef, SegmentDef, segment_definitions
+from edi_assets.x12.values import valid_time, x12_date
 
 FastCheck = Callable[[list[str], bool], bool]
 
 
-@lru_cache(maxsize=16384)
 def _date_ok(v: str) -> bool:
-    from edi_assets.x12.elements import _valid_date
-
-    return _valid_date(v)
-
-
-@lru_cache(maxsize=4096)
-def _time_ok(v: str) -> bool:
-    from edi_assets.x12.elements import _valid_time
-
-    return _valid_time(v)
+    return x12_date(v) is not None
 
 
 def _real_ok(v: str, lo: int, hi: int) -> bool:
@@ -85,7 +75,7 @@ def _generate(sdef: SegmentDef) -> FastCheck:
     from edi_assets.x12.elements import NOT_BEFORE_004010
 
     lines = ["def check(e, old):", "    n = len(e)", f"    if n > {len(sdef.elements) + 1}:", "        return False"]
-    env: dict[str, object] = {"_real_ok": _real_ok, "_date_ok": _date_ok, "_time_ok": _time_ok}
+    env: dict[str, object] = {"_real_ok": _real_ok, "_date_ok": _date_ok, "_time_ok": valid_time}
     for i, d in enumerate(sdef.elements, start=1):
         test = _element_test(d, "v")
         if test is None:

@@ -10,11 +10,11 @@ repetition separator is ISA11.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from edi_assets.x12.envelope import Delimiters
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, Severity, X12Issue
+from edi_assets.x12.values import valid_time, x12_date
 
 ISA_STANDARD_LENGTH = 106
 MAX_ISA_SPAN = 220  # beyond this many characters, 16 separators are not an ISA any more
@@ -181,17 +181,11 @@ def _has_control_chars(value: str) -> bool:
 
 
 def _valid_date(value: str) -> bool:
-    if len(value) != 6 or not value.isdigit():
-        return False
-    try:
-        dt.date(2000 + int(value[:2]), int(value[2:4]), int(value[4:6]))
-    except ValueError:
-        return False
-    return True
+    return len(value) == 6 and x12_date(value) is not None
 
 
 def _valid_time(value: str) -> bool:
-    return len(value) == 4 and value.isdigit() and int(value[:2]) < 24 and int(value[2:]) < 60
+    return len(value) == 4 and valid_time(value)
 
 
 def validate_isa_fields(el: list[str], ordinal: int, length: int) -> list[X12Issue]:

@@ -37,6 +37,7 @@ from edi_assets.x12.envelope import (
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, Severity, X12Issue
 from edi_assets.x12.isa import NeedMoreText, ParsedISA, parse_isa
 from edi_assets.x12.source import DEFAULT_CHUNK, Source, text_chunks
+from edi_assets.x12.values import valid_time, x12_date
 
 LEAD_LIMIT = 1 << 20  # text before the first ISA that we scan before calling a file "not X12"
 _WS = " \t\r\n"
@@ -582,10 +583,10 @@ class X12Reader:
         if not (len(fid) == 2 and fid.isalpha()):
             add(IssueCode.GS_ELEMENT_INVALID, f"GS01 functional id {fid!r} is invalid", "1", 1, fid)
         date = g.date
-        if not _valid_ccyymmdd(date):
+        if x12_date(date) is None:
             add(IssueCode.GS_ELEMENT_INVALID, f"GS04 date {date!r} is not a valid date", None, 4, date)
         time = g.time
-        if not _valid_hhmm(time):
+        if not valid_time(time):
             add(IssueCode.GS_ELEMENT_INVALID, f"GS05 time {time!r} is not a valid time", None, 5, time)
         control = g.control_number
         if not (control.isdigit() and 1 <= len(control) <= 9):
@@ -684,23 +685,3 @@ def _find_isa_boundary(raw: str, term: str) -> int:
 def _same_number(a: str, b: str) -> bool:
     """Control numbers that differ only in zero padding name the same envelope."""
     return a.isdigit() and b.isdigit() and int(a) == int(b)
-
-
-def _valid_ccyymmdd(value: str) -> bool:
-    import datetime as dt
-
-    if not value.isdigit() or len(value) not in (6, 8):
-        return False
-    if len(value) == 6:
-        value = "20" + value
-    try:
-        dt.date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-    except ValueError:
-        return False
-    return True
-
-
-def _valid_hhmm(value: str) -> bool:
-    if not value.isdigit() or len(value) not in (4, 6, 7, 8):
-        return False
-    return int(value[:2]) < 24 and int(value[2:4]) < 60 and (len(value) < 6 or int(value[4:6]) < 60)
