@@ -34,6 +34,32 @@ def _fail(message: str) -> int:
     return EXIT_NOT_X12
 
 
+class _Progress:
+    """'read 120 of 500 MB' on stderr while a large file is read, when stderr is a terminal."""
+
+    MIN_BYTES = 20 * 1024 * 1024
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        total = reader.total_bytes
+        self.on = bool(total and total >= self.MIN_BYTES and sys.stderr.isatty())
+        self.total_mb = (total or 0) / 1e6
+        self.last = -1
+
+    def tick(self) -> None:
+        if not self.on:
+            return
+        mb = self.reader.bytes_read // 10_000_000
+        if mb != self.last:
+            self.last = mb
+            print(f"\r  read {self.reader.bytes_read / 1e6:,.0f} of {self.total_mb:,.0f} MB", end="", file=sys.stderr,
+                  flush=True)
+
+    def done(self) -> None:
+        if self.on:
+            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+
+
 # -- inspect ---------------------------------------------------------------------------------
 def inspect_file(path: Path) -> dict[str, Any]:
     """Everything ``inspect`` reports, as plain data."""
@@ -55,7 +81,10 @@ def inspect_file(path: Path) -> dict[str, Any]:
     current_ic: dict[str, Any] | None = None
     current_group: dict[str, Any] | None = None
     not_x12 = False
-    for ev in X12Reader(path):
+    reader = X12Reader(path)
+    progress = _Progress(reader)
+    for ev in reader:
+        progress.tick()
         if isinstance(ev, FileIssue):
             file_issues.append(ev.issue)
             if ev.issue.code in (IssueCode.NOT_X12, IssueCode.EMPTY):
@@ -98,6 +127,7 @@ def inspect_file(path: Path) -> dict[str, Any]:
         elif isinstance(ev, InterchangeEnd) and current_ic is not None:
             current_ic["issues"] = [i.as_dict() for i in ev.interchange.issues]
             all_issues.extend(ev.interchange.issues)
+    progress.done()
     all_issues.extend(file_issues)
     errors = [i for i in all_issues if i.is_error]
     return {

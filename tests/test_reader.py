@@ -318,3 +318,11 @@ def test_group_event_precedes_its_sets() -> None:
     evs = events(envelope(po850()))
     g = next(e for e in evs if isinstance(e, Group))
     assert sets(evs)[0].group is g
+
+
+def test_reader_reports_bytes_read_for_progress() -> None:
+    data = envelope(po850()).encode()
+    reader = X12Reader(data)
+    assert reader.total_bytes == len(data)
+    list(reader)
+    assert reader.bytes_read == len(data)

@@ -36,7 +36,7 @@ from edi_assets.x12.envelope import (
 )
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, Severity, X12Issue
 from edi_assets.x12.isa import NeedMoreText, ParsedISA, parse_isa
-from edi_assets.x12.source import DEFAULT_CHUNK, Source, text_chunks
+from edi_assets.x12.source import DEFAULT_CHUNK, Source, source_size, text_chunks
 from edi_assets.x12.values import valid_time, x12_date
 
 LEAD_LIMIT = 1 << 20  # text before the first ISA that we scan before calling a file "not X12"
@@ -179,7 +179,9 @@ class X12Reader:
         chunk_size: int = DEFAULT_CHUNK,
         known_segments: frozenset[str] | None = None,
     ) -> None:
-        self._chunks = text_chunks(source, chunk_size)
+        self._read = [0]
+        self._chunks = text_chunks(source, chunk_size, self._read)
+        self.total_bytes = source_size(source)
         self._raw = ""
         self._eof = False
         self._file_segment = 0
@@ -187,6 +189,11 @@ class X12Reader:
         # ids that may stand between ST and SE without a second look
         self._body_ok = frozenset(known - _CONTROL_IDS) | {"SE"}
         self.interchange_count = 0
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes read from the source so far (for progress reports)."""
+        return self._read[0]
 
     # -- raw text -------------------------------------------------------------------------------
     def _fill(self) -> bool:

@@ -52,11 +52,28 @@ def _byte_chunks(source: Source, chunk_size: int) -> Iterator[bytes]:
     raise X12SourceError(f"cannot read X12 from a {type(source).__name__}")
 
 
-def text_chunks(source: Source, chunk_size: int = DEFAULT_CHUNK) -> Iterator[str]:
-    """Yield decoded text in chunks of about ``chunk_size`` characters; the BOM is dropped."""
+def source_size(source: Source) -> int | None:
+    """Total bytes of ``source`` when knowable up front (a path or bytes), for progress reports."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return len(source)
+    if isinstance(source, str | os.PathLike):
+        try:
+            return os.path.getsize(source)
+        except OSError:
+            return None
+    return None
+
+
+def text_chunks(source: Source, chunk_size: int = DEFAULT_CHUNK, counter: list[int] | None = None) -> Iterator[str]:
+    """Yield decoded text in chunks of about ``chunk_size`` characters; the BOM is dropped.
+
+    ``counter[0]``, when given, is kept at the number of bytes read so far.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     first = True
     for block in _byte_chunks(source, chunk_size):
+        if counter is not None:
+            counter[0] += len(block)
         text = decoder.decode(block)
         if first and text:
             first = False
