@@ -25,9 +25,10 @@ from edi_assets.x12.envelope import (
     InterchangeEnd,
     TransactionSet,
 )
-from edi_assets.x12.errors import IssueCode, Level, Position, X12Issue, X12StructureError
+from edi_assets.x12.errors import IssueCode, Level, Position, X12Issue, X12RenderError, X12StructureError
 from edi_assets.x12.reader import X12Reader
 from edi_assets.x12.source import Source
+from edi_assets.x12.values import digits
 from edi_assets.x12.writer import (
     DEFAULT_DELIMITERS,
     FUNCTIONAL_IDS,
@@ -193,8 +194,8 @@ def acknowledgment_file(
             current = None
         elif isinstance(event, InterchangeEnd):
             ic = event.interchange
-            d = delimiters or ic.delimiters
-            version = ic.version if ic.version.isdigit() and 200 <= int(ic.version) <= 501 else "00401"
+            d = delimiters or _writable(ic.delimiters)
+            version = ic.version if digits(ic.version) and 200 <= int(ic.version) <= 501 else "00401"
             spec = InterchangeSpec(ic.receiver_qualifier or "ZZ", ic.receiver_id or "UNKNOWN",
                                    ic.sender_qualifier or "ZZ", ic.sender_id or "UNKNOWN", isa_n, version=version,
                                    usage=ic.usage if ic.usage in ("P", "T") else "P", timestamp=ts_now)
@@ -204,7 +205,7 @@ def acknowledgment_file(
             for n, work in enumerate(works, start=1):
                 ack = acknowledge_group(work.group, work.analyses)
                 groups_out.append(ack)
-                gv = work.group.version if work.group.release.isdigit() else "004010"
+                gv = work.group.version if digits(work.group.release) else "004010"
                 five010 = gv[:6] >= "005010"
                 body = ack_body(ack, five010)
                 group_specs.append((
@@ -222,6 +223,16 @@ def acknowledgment_file(
         elif isinstance(event, FileIssue) and event.issue.level is Level.FILE and event.issue.is_error:
             continue
     return AckResult("".join(pieces), groups_out, ta1s)
+
+
+def _writable(d: Delimiters) -> Delimiters:
+    """The partner's delimiters when we can write with them, else ours: a TA1 that rejects an
+    interchange for its delimiters must not fail for the same reason."""
+    try:
+        SegmentWriter(d)
+    except X12RenderError:
+        return DEFAULT_DELIMITERS
+    return d
 
 
 def _with_ta1(spec: InterchangeSpec, groups: Iterable[tuple[GroupSpec, list[SetSpec]]], d: Delimiters,

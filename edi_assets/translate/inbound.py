@@ -36,7 +36,7 @@ from edi_assets.x12.typed import (
     item_ids,
     opt,
 )
-from edi_assets.x12.values import x12_date
+from edi_assets.x12.values import digits, x12_date
 
 # Content that cannot become a document is a business hold, not a syntax error: the 997 stays as the
 # syntax checks made it, so this carries no acknowledgment codes.
@@ -91,7 +91,7 @@ def _terms(segs: list[Segment]) -> list[Data]:
 def _opt_int(value: str, what: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
+    if not digits(value):
         raise X12StructureError(f"{what} {value[:20]!r} is not a whole number")
     return int(value)
 
@@ -253,7 +253,7 @@ def functional_ack(x: X997, component: str = ":") -> FunctionalAck:
 
 
 def _int(value: str, what: str) -> int:
-    if not value.isdigit():
+    if not digits(value):
         raise X12StructureError(f"{what} {value[:20]!r} is not a whole number")
     return int(value)
 

@@ -14,6 +14,7 @@ from edi_assets.x12.analyze import SetAnalysis
 from edi_assets.x12.dictionary import segment_definitions
 from edi_assets.x12.envelope import Group, Interchange, Segment
 from edi_assets.x12.errors import Level, X12Issue
+from edi_assets.x12.values import digits
 
 MAX_AK4_PER_AK3 = 99
 MAX_CODES = 5
@@ -126,7 +127,7 @@ def acknowledge_group(group: Group, analyses: Sequence[SetAnalysis]) -> AckGroup
     ge_count = group.trailer[1] if group.trailer and len(group.trailer) > 1 else ""
     return AckGroup(
         functional_id=group.functional_id, control_number=group.control_number, version=group.version or None,
-        sets=sets, status=status, included=int(ge_count) if ge_count.isdigit() else len(sets),
+        sets=sets, status=status, included=int(ge_count) if digits(ge_count) else len(sets),
         received=len(sets), accepted=accepted, codes=codes,
     )
 
@@ -167,7 +168,7 @@ def ta1_segment(ic: Interchange) -> Segment:
         status, code = "E", warnings[0].ack.ta1 or "000"
     else:
         status, code = "A", "000"
-    date = ic.date if len(ic.date) == 6 and ic.date.isdigit() else "000000"
-    time = ic.time if len(ic.time) == 4 and ic.time.isdigit() else "0000"
-    control = ic.control_number if ic.control_number.isdigit() else "0" * 9
+    date = ic.date if len(ic.date) == 6 and digits(ic.date) else "000000"
+    time = ic.time if len(ic.time) == 4 and digits(ic.time) else "0000"
+    control = ic.control_number if digits(ic.control_number) else "0" * 9
     return ["TA1", control.zfill(9)[-9:], date, time, status, code]

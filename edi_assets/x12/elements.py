@@ -15,8 +15,8 @@ from edi_assets.x12.dictionary import ElementDef, segment_definitions
 from edi_assets.x12.errors import IssueCode
 from edi_assets.x12.values import valid_time, x12_date
 
-_NUMERIC = re.compile(r"-?\d+\Z")
-_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE]-?\d+)?\Z")
+_NUMERIC = re.compile(r"-?[0-9]+\Z")
+_DECIMAL = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE]-?[0-9]+)?\Z")
 _CODES = {
     "1": IssueCode.ELEMENT_MISSING,
     "2": IssueCode.ELEMENT_CONDITIONAL,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from edi_assets.x12.dictionary import ElementDef, SegmentDef, segment_definitions
-from edi_assets.x12.values import valid_time, x12_date
+from edi_assets.x12.values import digits, valid_time, x12_date
 
 FastCheck = Callable[[list[str], bool], bool]
 
@@ -24,12 +24,12 @@ def _date_ok(v: str) -> bool:
 
 def _real_ok(v: str, lo: int, hi: int) -> bool:
     """An R value without sign or exponent whose digit count is within lo..hi."""
-    if v.isdecimal():
+    if digits(v):
         return lo <= len(v) <= hi
     whole, dot, frac = v.partition(".")
     if not dot or not (whole or frac):
         return False
-    if (whole and not whole.isdecimal()) or (frac and not frac.isdecimal()):
+    if (whole and not digits(whole)) or (frac and not digits(frac)):
         return False
     return lo <= len(whole) + len(frac) <= hi
 
@@ -43,7 +43,7 @@ def _element_test(d: ElementDef, var: str) -> str | None:
     if t == "ID" and d.codes is not None:
         return f"({lo} <= len({var}) <= {hi} and {var} in _codes_{id(d)})"
     if len(t) == 2 and t[0] == "N" and t[1].isdigit():
-        return f"({var}.isdecimal() and {lo} <= len({var}) <= {hi})"
+        return f"(_digits({var}) and {lo} <= len({var}) <= {hi})"
     if t == "R":
         return f"_real_ok({var}, {lo}, {hi})"
     if t == "DT":
@@ -75,10 +75,13 @@ def _generate(sdef: SegmentDef) -> FastCheck:
     from edi_assets.x12.elements import NOT_BEFORE_004010
 
     lines = ["def check(e, old):", "    n = len(e)", f"    if n > {len(sdef.elements) + 1}:", "        return False"]
-    env: dict[str, object] = {"_real_ok": _real_ok, "_date_ok": _date_ok, "_time_ok": valid_time}
+    env: dict[str, object] = {"_digits": digits, "_real_ok": _real_ok, "_date_ok": _date_ok, "_time_ok": valid_time}
     for i, d in enumerate(sdef.elements, start=1):
         test = _element_test(d, "v")
-        if test is None:
+        if test is None:  # composite or repeating: only "absent and optional" is certainly fine
+            if d.req == "M":
+                lines += ["    return False"]
+                break
             lines += [f"    if n > {i} and e[{i}] != '':", "        return False"]
             continue
         if d.codes is not None:
@@ -93,7 +96,8 @@ def _generate(sdef: SegmentDef) -> FastCheck:
             lines += [f"    if not old and not {test}:", "        return False"]
         else:
             lines += [f"    if not {test}:", "        return False"]
-    lines.append("    return True")
+    if lines[-1] != "    return False":
+        lines.append("    return True")
     exec(compile("\n".join(lines), f"<fastcheck {sdef.id}>", "exec"), env)  # noqa: S102 - our own data
     check = env["check"]
     assert callable(check)

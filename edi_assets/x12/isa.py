@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from edi_assets.x12.envelope import Delimiters
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, Severity, X12Issue
-from edi_assets.x12.values import valid_time, x12_date
+from edi_assets.x12.values import digits, valid_time, x12_date
 
 ISA_STANDARD_LENGTH = 106
 MAX_ISA_SPAN = 220  # beyond this many characters, 16 separators are not an ISA any more
@@ -109,10 +109,9 @@ def parse_isa(text: str, start: int, ordinal: int, at_eof: bool) -> ParsedISA | 
             term_at, term = probe, text[probe]
     elements = [text[start:start + 3]]
     prev = start + 3
-    for s in seps[1:]:
+    for s in seps[1:]:  # ISA01 .. ISA15 lie between consecutive separators
         elements.append(text[prev + 1 : s])
         prev = s
-    elements.append(text[prev + 1 : last])  # ISA15
     elements.append(comp)  # ISA16
     issues: list[X12Issue] = []
     if term not in _LINE_BREAKS and any(("\r" in e or "\n" in e) for e in elements):
@@ -151,7 +150,7 @@ def parse_isa(text: str, start: int, ordinal: int, at_eof: bool) -> ParsedISA | 
     version = elements[12]
     rep: str | None = None
     isa11 = elements[11]
-    if version.isdigit() and int(version) >= 403:
+    if digits(version) and int(version) >= 403:
         if len(isa11) == 1 and not isa11.isalnum() and isa11 not in (ele, comp, term) and not isa11.isspace():
             rep = isa11
         elif isa11 != "U":
@@ -227,7 +226,7 @@ def validate_isa_fields(el: list[str], ordinal: int, length: int) -> list[X12Iss
     if not _valid_time(el[10]):
         bad(inv, f"ISA10 interchange time {el[10]!r} is not a valid HHMM time", "015", 10)
     version = el[12]
-    if not (len(version) == 5 and version.isdigit() and MIN_VERSION <= int(version) <= MAX_VERSION):
+    if not (len(version) == 5 and digits(version) and MIN_VERSION <= int(version) <= MAX_VERSION):
         out.append(
             _isa_issue(
                 IssueCode.VERSION_UNSUPPORTED,
@@ -241,7 +240,7 @@ def validate_isa_fields(el: list[str], ordinal: int, length: int) -> list[X12Iss
     elif int(version) < 403 and el[11] != "U":
         bad(inv, f"ISA11 standards identifier {el[11]!r} should be 'U' before version 00403", "016", 11,
             Severity.WARNING)
-    if not (len(el[13]) == 9 and el[13].isdigit()):
+    if not (len(el[13]) == 9 and digits(el[13])):
         bad(inv, f"ISA13 control number {el[13]!r} is not 9 digits", "018", 13)
     if el[14] not in {"0", "1"}:
         bad(inv, f"ISA14 acknowledgment requested {el[14]!r} is not 0 or 1", "019", 14)

@@ -37,7 +37,7 @@ from edi_assets.x12.envelope import (
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, Severity, X12Issue
 from edi_assets.x12.isa import NeedMoreText, ParsedISA, parse_isa
 from edi_assets.x12.source import DEFAULT_CHUNK, Source, source_size, text_chunks
-from edi_assets.x12.values import valid_time, x12_date
+from edi_assets.x12.values import digits, valid_time, x12_date
 
 LEAD_LIMIT = 1 << 20  # text before the first ISA that we scan before calling a file "not X12"
 _WS = " \t\r\n"
@@ -75,8 +75,10 @@ def _normalize_to_term(piece: str, term: str) -> str:
         odd = (term + " ") in piece or (" " + term) in piece or "\t" in piece
     if odd:
         piece = _normalizer(term).sub(term, piece)
-    if piece[:1] in _WS and piece[:1] != term:
-        piece = piece.lstrip(_WS.replace(term, ""))
+    if piece[:1] in _WS:
+        # a piece starts a segment: blanks before it are padding, and so are empty lines when the
+        # terminator is itself a line break
+        piece = piece.lstrip(_WS if term in "\r\n" else _WS.replace(term, ""))
     return piece
 
 
@@ -93,7 +95,8 @@ def normalize(piece: str, term: str, sep: str | None = None) -> str:
             piece = piece.lstrip(_WS.replace(term, ""))
         n = piece.count(sep)
         eol = sep[len(term):]
-        if (piece.count(term) == n and piece.count(eol[-1]) == n and (len(eol) == 1 or piece.count(eol[0]) == n)
+        if (piece.count(term) == n and piece.count("\n") == eol.count("\n") * n
+                and piece.count("\r") == eol.count("\r") * n
                 and (sep + " ") not in piece and (" " + term) not in piece and "\t" not in piece):
             return piece
         return _normalize_to_term(piece, term).replace(term, sep)
@@ -101,15 +104,24 @@ def normalize(piece: str, term: str, sep: str | None = None) -> str:
 
 
 def effective_separator(term: str, following: str) -> str:
-    """The terminator plus the line break the sender puts after it, judged from what follows the ISA."""
+    """The terminator plus the line break the sender puts after it, judged from what follows the ISA.
+
+    Only a plain layout (one line break, then the next segment) earns the longer separator; blank lines
+    or indentation fall back to the bare terminator, whose normalisation handles any layout.
+    """
     if term == "\n":
         return term
     if term == "\r":
-        return "\r\n" if following.startswith("\n") else term
-    for eol in ("\r\n", "\n", "\r"):
-        if following.startswith(eol) and not following.startswith(eol + " ") and not following.startswith(eol * 2):
-            return term + eol
-    return term
+        return "\r\n" if following.startswith("\n") and following[1:2] not in ("\r", "\n", " ", "\t") else term
+    if following.startswith("\r\n"):
+        eol = "\r\n"
+    elif following[:1] in ("\n", "\r"):
+        eol = following[0]
+    else:
+        return term
+    if following[len(eol) : len(eol) + 1] in ("\r", "\n", " ", "\t"):
+        return term
+    return term + eol
 
 
 def _find_segment_start(raw: str, tag: str, term: str, start: int, end: int) -> int:
@@ -226,6 +238,15 @@ class X12Reader:
             if not self._fill():
                 break
         iea = _find_segment_start(raw, "IEA" + d.element, term, 0, region)
+        while iea >= 0 and isa_at < 0 and not self._eof:
+            end = raw.find(term, iea)
+            if end >= 0 and len(raw) >= end + len(sep):
+                break  # the IEA is whole, with the line break that may follow it
+            if not self._fill():  # the IEA straddles the end of the buffered text: read on
+                break
+            raw = self._raw
+            isa_at = _find_isa_boundary(raw, term)
+            region = isa_at if isa_at >= 0 else len(raw)
         if iea >= 0:
             end = raw.find(term, iea, region)
             piece_end = end + 1 if end >= 0 else region
@@ -332,6 +353,8 @@ class X12Reader:
     def _interchange(self, ic: Interchange) -> Iterator[Event]:
         d = ic.delimiters
         ele, comp, rep = d.element, d.component, d.repetition
+        while len(self._raw) < 4 and self._fill():
+            pass  # the layout is judged from what follows the ISA: have enough of it
         sep = effective_separator(d.segment, self._raw[:4])
         seplen = len(sep)
         se_tag = sep + "SE" + ele
@@ -552,7 +575,7 @@ class X12Reader:
 
         set_id = st[1] if len(st) > 1 else ""
         control = st[2] if len(st) > 2 else ""
-        if not (len(set_id) == 3 and set_id.isdigit()):
+        if not (len(set_id) == 3 and digits(set_id)):
             add(IssueCode.ST_MALFORMED, f"ST01 transaction set id {set_id!r} is missing or invalid", "6", "ST",
                 set_id)
         if not (4 <= len(control) <= 9) or any(c in control for c in " \t"):
@@ -568,7 +591,7 @@ class X12Reader:
         se = ts.segments[-1]
         count = se[1] if len(se) > 1 else ""
         se_control = se[2] if len(se) > 2 else ""
-        if count != str(len(ts.segments)) and not (count.isdigit() and int(count) == len(ts.segments)):
+        if count != str(len(ts.segments)) and not (digits(count) and int(count) == len(ts.segments)):
             add(IssueCode.SE_COUNT_MISMATCH,
                 f"SE01 says {count!r} segments but the set has {len(ts.segments)}", "4", "SE", count)
         if se_control != control:
@@ -596,11 +619,11 @@ class X12Reader:
         if not valid_time(time):
             add(IssueCode.GS_ELEMENT_INVALID, f"GS05 time {time!r} is not a valid time", None, 5, time)
         control = g.control_number
-        if not (control.isdigit() and 1 <= len(control) <= 9):
+        if not (digits(control) and 1 <= len(control) <= 9):
             add(IssueCode.GS_ELEMENT_INVALID, f"GS06 group control number {control!r} is not 1-9 digits", "6", 6,
                 control)
         release = g.release
-        if not (release.isdigit() and MIN_GS_VERSION <= int(release) <= MAX_GS_VERSION):
+        if not (digits(release) and MIN_GS_VERSION <= int(release) <= MAX_GS_VERSION):
             add(IssueCode.GS_VERSION_UNSUPPORTED,
                 f"GS08 version {g.version!r} is not supported (003010 to 005010)", "2", 8, g.version)
 
@@ -614,7 +637,7 @@ class X12Reader:
                          ack=AckCodes(ak9=ak9), bad_value=bad)
             )
 
-        if not (count.isdigit() and int(count) == g.transaction_count):
+        if not (digits(count) and int(count) == g.transaction_count):
             add(IssueCode.GE_COUNT_MISMATCH,
                 f"GE01 says {count!r} transaction sets but the group has {g.transaction_count}", "5", 1, count)
         if control != g.control_number:
@@ -628,7 +651,7 @@ class X12Reader:
             else:
                 add(IssueCode.GE_CONTROL_MISMATCH,
                     f"GE02 control number {control!r} does not match GS06 {g.control_number!r}", "4", 2, control)
-        if not (control.isdigit() and 1 <= len(control) <= 9):
+        if not (digits(control) and 1 <= len(control) <= 9):
             add(IssueCode.GE_CONTROL_SYNTAX, f"GE02 control number {control[:40]!r} is not 1-9 digits", "6", 2,
                 control)
 
@@ -646,7 +669,7 @@ class X12Reader:
     def _check_iea(self, ic: Interchange, iea: Segment) -> None:
         count = iea[1] if len(iea) > 1 else ""
         control = iea[2] if len(iea) > 2 else ""
-        if not (count.isdigit() and int(count) == ic.group_count):
+        if not (digits(count) and int(count) == ic.group_count):
             ic.issues.append(
                 X12Issue(
                     IssueCode.IEA_COUNT_MISMATCH,
@@ -691,4 +714,4 @@ def _find_isa_boundary(raw: str, term: str) -> int:
 
 def _same_number(a: str, b: str) -> bool:
     """Control numbers that differ only in zero padding name the same envelope."""
-    return a.isdigit() and b.isdigit() and int(a) == int(b)
+    return digits(a) and digits(b) and int(a) == int(b)

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from edi_assets.x12.envelope import Segment
 from edi_assets.x12.errors import X12StructureError
 from edi_assets.x12.structure import LoopNode
+from edi_assets.x12.values import digits
 
 
 def el(seg: Segment | None, i: int) -> str:
@@ -45,7 +46,7 @@ def opt_decimal(value: str, what: str) -> Decimal | None:
 
 def implied(value: str, places: int, what: str) -> Decimal:
     """An Nn value: ``"255438"`` with 2 implied places is 2554.38."""
-    if not value.lstrip("-").isdigit():
+    if not digits(value[1:] if value.startswith("-") else value):
         raise X12StructureError(f"{what} {value[:40]!r} is not a whole number with implied decimals")
     return Decimal(value).scaleb(-places)
 

@@ -12,10 +12,16 @@ from functools import lru_cache
 TIME_LENGTHS = frozenset({4, 6, 7, 8})  # HHMM, HHMMSS, HHMMSSD, HHMMSSDD
 
 
+def digits(value: str) -> bool:
+    """ASCII digits only. ``str.isdigit`` also accepts '²' or '٣', which ``int`` then rejects: every
+    numeric test on data from a file goes through here."""
+    return value.isascii() and value.isdigit()
+
+
 @lru_cache(maxsize=16384)
 def x12_date(value: str) -> dt.date | None:
     """The date a CCYYMMDD or YYMMDD value names, or None when it is not a valid date."""
-    if not value.isdigit() or len(value) not in (6, 8):
+    if not digits(value) or len(value) not in (6, 8):
         return None
     v = value if len(value) == 8 else ("19" if int(value[:2]) > 50 else "20") + value
     try:
@@ -27,6 +33,6 @@ def x12_date(value: str) -> dt.date | None:
 @lru_cache(maxsize=4096)
 def valid_time(value: str) -> bool:
     """HHMM, HHMMSS or HHMMSS with decimal seconds, as digits."""
-    if not value.isdigit() or len(value) not in TIME_LENGTHS:
+    if not digits(value) or len(value) not in TIME_LENGTHS:
         return False
     return int(value[:2]) < 24 and int(value[2:4]) < 60 and (len(value) < 6 or int(value[4:6]) < 60)

@@ -84,22 +84,21 @@ class SegmentWriter:
         while n > 1 and not parts[n - 1]:
             n -= 1
         for p in parts[:n]:
-            if self._ele in p or self._comp in p or self._term in p:
-                raise X12RenderError(f"component value {p[:40]!r} contains a delimiter")
+            if any(ch in p for ch in (*self._bad, self._ele)) or _has_control(p):
+                raise X12RenderError(f"component value {p[:40]!r} contains a delimiter or control character")
         return self._comp.join(parts[:n])
 
     def segment(self, elements: Sequence[Element]) -> str:
         """``elements[0]`` is the id; a tuple element is a composite. Trailing empty elements are dropped."""
         n = len(elements)
-        while n > 1 and not elements[n - 1]:
+        while n > 1 and _empty(elements[n - 1]):
             n -= 1
         try:
             text = self._ele.join(elements[:n]) if n != len(elements) else self._ele.join(elements)  # type: ignore[arg-type]
         except TypeError:  # a composite (tuple) among the elements: the rare path
             return self._with_composites(elements[:n])
-        if text.count(self._ele) != n - 1 or self._term in text or self._comp in text:
-            raise X12RenderError(self._which(elements[:n]))
-        if self._rep and self._rep in text:
+        if (text.count(self._ele) != n - 1 or self._term in text or self._comp in text
+                or (self._rep is not None and self._rep in text) or _has_control(text)):
             raise X12RenderError(self._which(elements[:n]))
         return text + self._tail
 
@@ -107,9 +106,9 @@ class SegmentWriter:
         """A run of segments as text, validated as a whole.
 
         Counting the separators of the finished text proves that no value holds one, at a fraction of
-        the cost of checking values one by one. A trailing empty element, a composite or a delimiter
-        in a value sends the run down the precise per-segment path (which trims, or raises naming the
-        element at fault), so the fast path never changes what is written.
+        the cost of checking values one by one. A trailing empty element, a composite, a control
+        character or a delimiter in a value sends the run down the precise per-segment path (which
+        trims, or raises naming the element at fault), so the fast path never changes what is written.
         """
         ele, tail = self._ele, self._tail
         try:
@@ -122,7 +121,7 @@ class SegmentWriter:
         separators = sum(map(len, body)) - len(body)
         if (text.count(ele) != separators or text.count(self._term) != len(parts) * tail.count(self._term)
                 or self._comp in text or (self._rep is not None and self._rep in text)
-                or (ele + tail) in text):
+                or (ele + tail) in text or not "".join(parts).isprintable()):
             return "".join(self.segment(s) for s in body)
         return text
 
@@ -130,8 +129,8 @@ class SegmentWriter:
         plain: list[str] = []
         for v in elements:
             if isinstance(v, tuple):
-                plain.append(self.composite(*v))
-            elif any(ch and ch in v for ch in (self._ele, self._comp, self._term, self._rep)):
+                plain.append(self.composite(*v) if any(v) else "")
+            elif any(ch and ch in v for ch in (self._ele, self._comp, self._term, self._rep)) or _has_control(v):
                 raise X12RenderError(self._which([e if isinstance(e, str) else "" for e in elements]))
             else:
                 plain.append(v)
@@ -139,10 +138,24 @@ class SegmentWriter:
 
     def _which(self, elements: Sequence[Element]) -> str:
         for i, v in enumerate(elements):
+            if not isinstance(v, str):
+                continue
             for ch in (self._ele, self._term, self._comp, self._rep):
-                if ch and isinstance(v, str) and ch in v:
+                if ch and ch in v:
                     return f"{elements[0]}{i:02d} value {v[:40]!r} contains the delimiter {ch!r}"
+            if _has_control(v):
+                return f"{elements[0]}{i:02d} value {v[:40]!r} contains a control character (line break, tab, ...)"
         return f"segment {elements[0]!r} cannot be written"
+
+
+def _empty(e: Element) -> bool:
+    """An element with nothing to write: '' or a composite whose components are all empty."""
+    return not e or (type(e) is tuple and not any(e))
+
+
+def _has_control(text: str) -> bool:
+    """Control characters (CR, LF, tab, NUL, ...) cannot be data in X12: readers treat them as layout."""
+    return not text.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
 def _fixed(value: str, width: int, what: str) -> str:
@@ -169,8 +182,8 @@ def isa_segment(spec: InterchangeSpec, w: SegmentWriter) -> str:
         "1" if spec.ack_requested else "0", spec.usage, d.component,
     ]
     for i, v in enumerate(elements[1:16], start=1):
-        if i != 11 and any(ch in v for ch in d.all()):
-            raise X12RenderError(f"ISA{i:02d} value {v.strip()!r} contains a delimiter")
+        if (i != 11 and any(ch in v for ch in d.all())) or _has_control(v):
+            raise X12RenderError(f"ISA{i:02d} value {v.strip()!r} contains a delimiter or control character")
     return d.element.join(elements) + w._tail
 
 
@@ -185,8 +198,8 @@ def gs_segment(spec: GroupSpec, w: SegmentWriter) -> str:
 
 def render_set(spec: SetSpec, w: SegmentWriter, out: list[str]) -> None:
     """Append ST, the body and SE (with its count) to ``out``."""
-    if not spec.control_number or len(spec.control_number) > 9:
-        raise X12RenderError(f"ST02 control number {spec.control_number!r} must be 1 to 9 characters")
+    if not 4 <= len(spec.control_number) <= 9 or not spec.control_number.isalnum():
+        raise X12RenderError(f"ST02 control number {spec.control_number!r} must be 4 to 9 letters or digits")
     out.append(w.segment(["ST", spec.set_id, spec.control_number, spec.implementation or ""]))
     out.append(w.body(spec.body))
     out.append(w.segment(["SE", str(len(spec.body) + 2), spec.control_number]))
