@@ -85,8 +85,3 @@ def segment_definitions() -> dict[str, SegmentDef]:
 @cache
 def known_segment_ids() -> frozenset[str]:
     return frozenset(segment_definitions())
-
-
-def segment_name(sid: str) -> str:
-    d = segment_definitions().get(sid)
-    return d.name if d else sid

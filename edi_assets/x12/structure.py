@@ -66,15 +66,6 @@ class LoopNode:
             self._build()
         return self._loops.get(lid, [])  # type: ignore[union-attr]
 
-    def all_segments(self) -> list[Segment]:
-        out: list[Segment] = []
-        for it in self.items:
-            if isinstance(it, LoopNode):
-                out.extend(it.all_segments())
-            else:
-                out.append(it)
-        return out
-
     def __repr__(self) -> str:
         return f"LoopNode({self.id!r}, {len(self.items)} items)"
 

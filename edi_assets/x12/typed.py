@@ -3,15 +3,15 @@
 Built from the loop tree (:mod:`edi_assets.x12.structure`): each set is a dataclass whose fields are
 named segment records and loop groups, so callers read ``po.beg.po_number`` and
 ``asn.shipments[0].orders[0].items`` instead of counting elements. Numbers stay as the text that was
-sent (``"1.21"``); :func:`decimal` and :func:`implied` turn them into Decimals where a caller needs it,
-and raise :class:`X12StructureError` for text that is not a number.
+sent (``"1.21"``): the canonical documents parse them; :func:`implied` reads Nn values (TDS01) and raises
+:class:`X12StructureError` for text that is not a whole number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from edi_assets.x12.envelope import Segment
 from edi_assets.x12.errors import X12StructureError
@@ -28,20 +28,6 @@ def el(seg: Segment | None, i: int) -> str:
 
 def opt(seg: Segment | None, i: int) -> str | None:
     return el(seg, i) or None
-
-
-def decimal(value: str, what: str) -> Decimal:
-    try:
-        d = Decimal(value)
-    except InvalidOperation:
-        raise X12StructureError(f"{what} {value[:40]!r} is not a number") from None
-    if not d.is_finite():
-        raise X12StructureError(f"{what} {value[:40]!r} is not a finite number")
-    return d
-
-
-def opt_decimal(value: str, what: str) -> Decimal | None:
-    return decimal(value, what) if value else None
 
 
 def implied(value: str, places: int, what: str) -> Decimal:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
 
 from edi_assets.x12.envelope import Delimiters
 from edi_assets.x12.errors import X12RenderError
@@ -244,7 +243,3 @@ def write_interchange(
             emit("".join(buf))
         emit(w.segment(["GE", str(n_sets), str(gspec.control_number)]))
     emit(w.segment(["IEA", str(n_groups), f"{spec.control_number:09d}"]))
-
-
-def write_file(fh: TextIO, *args: object, **kwargs: object) -> None:
-    write_interchange(fh.write, *args, **kwargs)  # type: ignore[arg-type]
