@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from edi_assets.documents import Document, EnvelopeRef
@@ -18,7 +18,6 @@ from edi_assets.x12.ack import AckGroup, ack_body, acknowledge_group, ta1_segmen
 from edi_assets.x12.analyze import SetAnalysis, analyze
 from edi_assets.x12.envelope import (
     Delimiters,
-    FileIssue,
     Group,
     GroupEnd,
     Interchange,
@@ -214,14 +213,12 @@ def acknowledgment_file(
                     [SetSpec("997", f"{n:04d}", body)],
                 ))
                 gs_n += 1
-            text = render_interchange(spec, group_specs, d) if group_specs or not needs_ta1 else ""
+            text = render_interchange(spec, group_specs, d)
             if needs_ta1:
                 ta1 = ta1_segment(ic)
                 ta1s.append(ta1)
-                text = _with_ta1(spec, group_specs, d, ta1)
+                text = _with_ta1(text, d, ta1)
             pieces.append(text)
-        elif isinstance(event, FileIssue) and event.issue.level is Level.FILE and event.issue.is_error:
-            continue
     return AckResult("".join(pieces), groups_out, ta1s)
 
 
@@ -235,13 +232,10 @@ def _writable(d: Delimiters) -> Delimiters:
     return d
 
 
-def _with_ta1(spec: InterchangeSpec, groups: Iterable[tuple[GroupSpec, list[SetSpec]]], d: Delimiters,
-              ta1: list[str]) -> str:
-    """An interchange whose TA1 stands between the ISA and the first GS, as X12 places it."""
-    text = render_interchange(spec, groups, d)
-    w = SegmentWriter(d)
+def _with_ta1(text: str, d: Delimiters, ta1: list[str]) -> str:
+    """The interchange ``text`` with its TA1 between the ISA and the first GS, where X12 places it."""
     isa_end = text.index(d.segment) + 1
-    return text[:isa_end] + w.segment(ta1) + text[isa_end:]
+    return text[:isa_end] + SegmentWriter(d).segment(ta1) + text[isa_end:]
 
 
 def render_benchmark(docs: Sequence[Document]) -> int:

@@ -35,11 +35,26 @@ class ElementDef:
 
 
 @dataclass(frozen=True, slots=True)
+class SyntaxNote:
+    """An X12 syntax note such as ``P0607``: its kind (P paired, R required, E exclusion, C conditional,
+    L list conditional) and the element positions it names."""
+
+    text: str
+    kind: str
+    positions: tuple[int, ...]
+
+    @staticmethod
+    def parse(text: str) -> SyntaxNote:
+        digits = text[1:]
+        return SyntaxNote(text, text[0], tuple(int(digits[i : i + 2]) for i in range(0, len(digits), 2)))
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentDef:
     id: str
     name: str
     elements: tuple[ElementDef, ...]
-    syntax: tuple[str, ...] = ()
+    syntax: tuple[SyntaxNote, ...] = ()
 
     @property
     def has_elements(self) -> bool:
@@ -77,7 +92,7 @@ def segment_definitions() -> dict[str, SegmentDef]:
             id=sid,
             name=str(body.get("name", sid)),
             elements=tuple(_element(e) for e in elements),
-            syntax=tuple(str(s) for s in syntax),
+            syntax=tuple(SyntaxNote.parse(str(n)) for n in syntax),
         )
     return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from edi_assets.x12.dictionary import ElementDef, segment_definitions
+from edi_assets.x12.dictionary import ElementDef, SyntaxNote, segment_definitions
 from edi_assets.x12.errors import IssueCode
 from edi_assets.x12.values import valid_time, x12_date
 
@@ -55,11 +55,12 @@ def _measure(v: str, typ: str) -> int:
     return len(v)
 
 
-def _type_problem(v: str, typ: str, label: str) -> tuple[str, str] | None:
-    """AK4 code and message when ``v`` is not of X12 type ``typ``."""
+def _type_problem(v: str, d: ElementDef, label: str) -> tuple[str, str] | None:
+    """AK4 code and message when ``v`` is not of element ``d``'s X12 type."""
+    typ = d.type
     if any(ord(c) < 32 for c in v):
         return "6", f"{label} holds control characters"
-    if len(typ) == 2 and typ[0] == "N" and typ[1].isdigit():
+    if d.implied_decimals is not None:
         return None if _NUMERIC.match(v) else ("6", f"{label} {v!r} is not a whole number (type {typ})")
     if typ == "R":
         return None if _DECIMAL.match(v) else ("6", f"{label} {v!r} is not a number")
@@ -72,7 +73,7 @@ def _type_problem(v: str, typ: str, label: str) -> tuple[str, str] | None:
 
 def _check_simple(v: str, d: ElementDef, label: str) -> tuple[str, str] | None:
     typ = d.type
-    wrong_type = _type_problem(v, typ, label)
+    wrong_type = _type_problem(v, d, label)
     if wrong_type:
         return wrong_type
     size = _measure(v, typ)
@@ -141,15 +142,14 @@ def check_segment(
                 out.append((i, None, bad[0], bad[1], value[:40], False))
     old_release = release[:6] < "004010"
     for note in sdef.syntax:
-        if old_release and (sid, note) in NOT_BEFORE_004010:
+        if old_release and (sid, note.text) in NOT_BEFORE_004010:
             continue
         out.extend(_syntax(note, elements, sid))
     return tuple(out)
 
 
-def _syntax(note: str, el: tuple[str, ...], sid: str) -> list[ElementProblem]:
-    kind, digits = note[0], note[1:]
-    idx = [int(digits[i : i + 2]) for i in range(0, len(digits), 2)]
+def _syntax(syntax: SyntaxNote, el: tuple[str, ...], sid: str) -> list[ElementProblem]:
+    kind, idx, note = syntax.kind, syntax.positions, syntax.text
 
     def has(i: int) -> bool:
         return i < len(el) and bool(el[i])

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from edi_assets.x12.dictionary import ElementDef, SegmentDef, segment_definitions
+from edi_assets.x12.dictionary import ElementDef, SegmentDef, SyntaxNote, segment_definitions
+from edi_assets.x12.elements import NOT_BEFORE_004010
 from edi_assets.x12.values import digits, valid_time, x12_date
 
 FastCheck = Callable[[list[str], bool], bool]
@@ -42,7 +43,7 @@ def _element_test(d: ElementDef, var: str) -> str | None:
     lo, hi, t = d.min, d.max, d.type
     if t == "ID" and d.codes is not None:
         return f"({lo} <= len({var}) <= {hi} and {var} in _codes_{id(d)})"
-    if len(t) == 2 and t[0] == "N" and t[1].isdigit():
+    if d.implied_decimals is not None:
         return f"(_digits({var}) and {lo} <= len({var}) <= {hi})"
     if t == "R":
         return f"_real_ok({var}, {lo}, {hi})"
@@ -53,11 +54,10 @@ def _element_test(d: ElementDef, var: str) -> str | None:
     return f"({lo} <= len({var}) <= {hi} and {var}.isprintable())"
 
 
-def _syntax_test(note: str) -> str:
-    """Source of a test that is True when syntax note ``note`` (P, R, E, C, L) holds."""
-    kind, digits = note[0], note[1:]
-    idx = [int(digits[i : i + 2]) for i in range(0, len(digits), 2)]
-    has = [f"(n > {i} and e[{i}] != '')" for i in idx]
+def _syntax_test(note: SyntaxNote) -> str:
+    """Source of a test that is True when the syntax note holds."""
+    kind = note.kind
+    has = [f"(n > {i} and e[{i}] != '')" for i in note.positions]
     if kind == "P":
         return f"(({' and '.join(has)}) or not ({' or '.join(has)}))"
     if kind == "R":
@@ -72,8 +72,6 @@ def _syntax_test(note: str) -> str:
 
 
 def _generate(sdef: SegmentDef) -> FastCheck:
-    from edi_assets.x12.elements import NOT_BEFORE_004010
-
     lines = ["def check(e, old):", "    n = len(e)", f"    if n > {len(sdef.elements) + 1}:", "        return False"]
     env: dict[str, object] = {"_digits": digits, "_real_ok": _real_ok, "_date_ok": _date_ok, "_time_ok": valid_time}
     for i, d in enumerate(sdef.elements, start=1):
@@ -92,7 +90,7 @@ def _generate(sdef: SegmentDef) -> FastCheck:
         lines += [f"    if v != '' and not {test}:", "        return False"]
     for note in sdef.syntax:
         test = _syntax_test(note)
-        if (sdef.id, note) in NOT_BEFORE_004010:
+        if (sdef.id, note.text) in NOT_BEFORE_004010:
             lines += [f"    if not old and not {test}:", "        return False"]
         else:
             lines += [f"    if not {test}:", "        return False"]

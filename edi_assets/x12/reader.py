@@ -124,20 +124,20 @@ def effective_separator(term: str, following: str) -> str:
     return term + eol
 
 
-def _find_segment_start(raw: str, tag: str, term: str, start: int, end: int) -> int:
-    """Index of a segment beginning with ``tag`` in raw[start:end], or -1.
+def _at_segment_start(raw: str, hit: int, term: str, start: int = 0) -> bool:
+    """Whether ``raw[hit]`` begins a segment: at ``start`` or after the terminator (blanks allowed)."""
+    j = hit - 1
+    while j >= start and raw[j] in _WS and raw[j] != term:
+        j -= 1
+    return j < start or raw[j] == term
 
-    A hit counts only at a segment boundary: at ``start`` or after the terminator (blanks allowed).
-    """
+
+def _find_segment_start(raw: str, tag: str, term: str, start: int, end: int) -> int:
+    """Index of a segment beginning with ``tag`` in raw[start:end], or -1."""
     pos = start
     while True:
         hit = raw.find(tag, pos, end)
-        if hit < 0:
-            return -1
-        j = hit - 1
-        while j >= start and raw[j] in _WS and raw[j] != term:
-            j -= 1
-        if j < start or raw[j] == term:
+        if hit < 0 or _at_segment_start(raw, hit, term, start):
             return hit
         pos = hit + 1
 
@@ -250,7 +250,7 @@ class X12Reader:
         if iea >= 0:
             end = raw.find(term, iea, region)
             piece_end = end + 1 if end >= 0 else region
-            if sep != term and raw.startswith(sep, end):
+            if end >= 0 and sep != term and raw.startswith(sep, end):
                 piece_end = end + len(sep)
         elif isa_at >= 0:
             piece_end = isa_at
@@ -702,12 +702,7 @@ def _find_isa_boundary(raw: str, term: str) -> int:
     pos = 0
     while True:
         hit = _find_isa(raw, pos)
-        if hit < 0:
-            return -1
-        j = hit - 1
-        while j >= 0 and raw[j] in _WS and raw[j] != term:
-            j -= 1
-        if j < 0 or raw[j] == term:
+        if hit < 0 or _at_segment_start(raw, hit, term):
             return hit
         pos = hit + 1
 
