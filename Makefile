@@ -30,7 +30,7 @@ node-x12:
 	else echo "npm not found: the node-x12 interop tests will be skipped"; fi
 
 lint: install
-	$(BIN)/ruff check edi_assets tests benchmarks
+	$(BIN)/ruff check edi_assets simulators tests benchmarks
 
 typecheck: install
 	$(BIN)/mypy
