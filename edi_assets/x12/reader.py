@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import islice
-from operator import itemgetter
 
 from edi_assets.x12 import dictionary
 from edi_assets.x12.envelope import (
@@ -36,13 +34,13 @@ from edi_assets.x12.envelope import (
 )
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, Severity, X12Issue
 from edi_assets.x12.isa import NeedMoreText, ParsedISA, parse_isa
+from edi_assets.x12.scanning import BLANKS, clean_layout, control_starts, find_isa, scan_set
 from edi_assets.x12.source import DEFAULT_CHUNK, Source, source_size, text_chunks
 from edi_assets.x12.values import digits, valid_time, x12_date
 
 LEAD_LIMIT = 1 << 20  # text before the first ISA that we scan before calling a file "not X12"
-_WS = " \t\r\n"
+_WS = BLANKS
 _CONTROL_IDS = frozenset({"ST", "GS", "GE", "ISA", "IEA", "TA1", "ISB", "ISE"})
-_first = itemgetter(0)
 MIN_GS_VERSION, MAX_GS_VERSION = 3010, 5010
 
 
@@ -93,11 +91,7 @@ def normalize(piece: str, term: str, sep: str | None = None) -> str:
         lead = piece[:1]
         if lead in _WS and lead != term:
             piece = piece.lstrip(_WS.replace(term, ""))
-        n = piece.count(sep)
-        eol = sep[len(term):]
-        if (piece.count(term) == n and piece.count("\n") == eol.count("\n") * n
-                and piece.count("\r") == eol.count("\r") * n
-                and (sep + " ") not in piece and (" " + term) not in piece and "\t" not in piece):
+        if clean_layout(piece, term, sep[len(term) :]):
             return piece
         return _normalize_to_term(piece, term).replace(term, sep)
     return _normalize_to_term(piece, term)
@@ -122,39 +116,6 @@ def effective_separator(term: str, following: str) -> str:
     if following[len(eol) : len(eol) + 1] in ("\r", "\n", " ", "\t"):
         return term
     return term + eol
-
-
-def _at_segment_start(raw: str, hit: int, term: str, start: int = 0) -> bool:
-    """Whether ``raw[hit]`` begins a segment: at ``start`` or after the terminator (blanks allowed)."""
-    j = hit - 1
-    while j >= start and raw[j] in _WS and raw[j] != term:
-        j -= 1
-    return j < start or raw[j] == term
-
-
-def _find_segment_start(raw: str, tag: str, term: str, start: int, end: int) -> int:
-    """Index of a segment beginning with ``tag`` in raw[start:end], or -1."""
-    pos = start
-    while True:
-        hit = raw.find(tag, pos, end)
-        if hit < 0 or _at_segment_start(raw, hit, term, start):
-            return hit
-        pos = hit + 1
-
-
-def _find_isa(raw: str, start: int = 0, end: int | None = None) -> int:
-    """Index of something that looks like an ISA header start, or -1."""
-    end = len(raw) if end is None else end
-    pos = start
-    while True:
-        hit = raw.find("ISA", pos, end)
-        if hit < 0:
-            return -1
-        nxt = raw[hit + 3 : hit + 4]
-        prev = raw[hit - 1] if hit > 0 else ""
-        if (not nxt or not (nxt.isalnum() or nxt.isspace())) and not prev.isalnum():
-            return hit
-        pos = hit + 1
 
 
 def _describe_non_x12(sample: str) -> tuple[IssueCode, str]:
@@ -226,7 +187,7 @@ class X12Reader:
         term = d.segment
         while True:
             raw = self._raw
-            isa_at = _find_isa_boundary(raw, term)
+            isa_at, iea = control_starts(raw, term, d.element)
             region = isa_at if isa_at >= 0 else len(raw)
             cut = raw.rfind(sep, 0, region)
             cut_end = cut + len(sep) if cut >= 0 else -1
@@ -237,7 +198,6 @@ class X12Reader:
                 break
             if not self._fill():
                 break
-        iea = _find_segment_start(raw, "IEA" + d.element, term, 0, region)
         while iea >= 0 and isa_at < 0 and not self._eof:
             end = raw.find(term, iea)
             if end >= 0 and len(raw) >= end + len(sep):
@@ -245,7 +205,7 @@ class X12Reader:
             if not self._fill():  # the IEA straddles the end of the buffered text: read on
                 break
             raw = self._raw
-            isa_at = _find_isa_boundary(raw, term)
+            isa_at, iea = control_starts(raw, term, d.element)
             region = isa_at if isa_at >= 0 else len(raw)
         if iea >= 0:
             end = raw.find(term, iea, region)
@@ -260,7 +220,7 @@ class X12Reader:
             piece_end = len(raw)  # end of file: a last segment without terminator
         piece = raw[:piece_end]
         self._raw = raw[piece_end:]
-        if not piece.strip(_WS + term):  # only blanks and terminators
+        if _blank(piece, _WS + term):
             if isa_at >= 0 or (self._eof and not self._raw.strip()):
                 return None  # the interchange is over: a new ISA begins, or the file ended
             return ""  # blanks consumed; the caller asks again
@@ -319,7 +279,7 @@ class X12Reader:
         while True:
             if not self._raw and not self._fill():
                 return False, "".join(skipped)
-            at = _find_isa(self._raw)
+            at = find_isa(self._raw)
             if at >= 0:
                 skipped.append(self._raw[:at])
                 self._raw = self._raw[at:]
@@ -357,7 +317,6 @@ class X12Reader:
             pass  # the layout is judged from what follows the ISA: have enough of it
         sep = effective_separator(d.segment, self._raw[:4])
         seplen = len(sep)
-        se_tag = sep + "SE" + ele
         t = ""
         c = 0
         group: Group | None = None
@@ -377,28 +336,22 @@ class X12Reader:
             sid = head.split(ele, 1)[0]
             if sid == "ST":
                 start = c
-                search_from = start
                 while True:
-                    se = t.find(se_tag, search_from)
-                    if se >= 0:
+                    segs, ids_known, plain, set_end = scan_set(t, start, sep, ele, comp, rep, body_ok)
+                    if set_end >= 0:
                         break
                     piece = self._next_piece(d, sep)
                     if piece is None:
                         break
-                    search_from = max(0, len(t) - start - len(se_tag))
                     t = t[start:] + piece
                     start = c = 0
-                if se >= 0:
-                    se_end = t.find(sep, se + seplen)
-                    parts = t[start:se_end].split(sep)
-                    c = se_end + seplen
-                    plain = t.find(comp, start, se_end) < 0 and (rep is None or t.find(rep, start, se_end) < 0)
-                else:
-                    parts = t[start:].split(sep)
-                    parts.pop()  # the text after the last terminator is empty
+                closed = set_end >= 0
+                if closed:
+                    c = set_end
+                else:  # no SE before the interchange's text ended
+                    segs.pop()  # the text after the last terminator is empty
                     c = len(t)
                     plain = False
-                segs = [p.split(ele) for p in parts]
                 set_ordinal += 1
                 if group is None:
                     ic.issues.append(
@@ -410,17 +363,17 @@ class X12Reader:
                             ack=AckCodes(ta1="024"),
                         )
                     )
-                ids = set(map(_first, islice(segs, 1, None)))
-                if ids <= body_ok and se >= 0:
+                if ids_known and closed:
                     pushback = 0
                     issues: list[X12Issue] = []
                 else:
-                    segs, pushback, issues = self._check_body(segs, parts, ic, group, set_ordinal, se >= 0, seplen)
+                    parts = t[start : c - seplen].split(sep) if closed else t[start:].split(sep)[:-1]
+                    segs, pushback, issues = self._check_body(segs, parts, ic, group, set_ordinal, closed, seplen)
                     if pushback:
                         c = start + pushback
                 ts = TransactionSet(set_ordinal, segs, ic, group, self._file_segment + 1, issues, plain)
                 self._file_segment += len(segs)
-                self._check_set_envelope(ts, closed=bool(se >= 0 and not pushback))
+                self._check_set_envelope(ts, closed=closed and not pushback)
                 if group is not None:
                     group.transaction_count += 1
                 yield ts
@@ -697,14 +650,9 @@ class X12Reader:
             )
 
 
-def _find_isa_boundary(raw: str, term: str) -> int:
-    """A new interchange's ISA at a segment boundary in ``raw`` (which starts at a segment start)."""
-    pos = 0
-    while True:
-        hit = _find_isa(raw, pos)
-        if hit < 0 or _at_segment_start(raw, hit, term):
-            return hit
-        pos = hit + 1
+def _blank(text: str, chars: str) -> bool:
+    """Whether `text` holds only characters of `chars`; unlike `strip`, no copy of a long text."""
+    return not text or (text[0] in chars and text[-1] in chars and not text.strip(chars))
 
 
 def _same_number(a: str, b: str) -> bool:

@@ -50,7 +50,6 @@ def start(app: Any, port: int = 0) -> RunningServer:
     chosen = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"sim-{chosen}")
     thread.start()
     deadline = time.monotonic() + 10
