@@ -251,6 +251,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.dir))
 
 
+def cmd_simulators(args: argparse.Namespace) -> int:
+    """Run the simulators in their own interpreter: the product imports nothing of them."""
+    import subprocess
+
+    return subprocess.call([sys.executable, "-m", "simulators", *(args.sim_args or ["up"])])
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edi", description="Cleo ⇄ ERP X12 EDI integration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -282,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     ren.add_argument("--usage", default="P", choices=["P", "T"])
     ren.add_argument("--newlines", action="store_true", help="a line break after each segment")
     ren.set_defaults(func=cmd_render)
+    sims = sub.add_parser("simulators", help="the bundled simulators (same as `python -m simulators`)")
+    sims.add_argument("sim_args", nargs=argparse.REMAINDER, help="e.g. up [--scenario demo] [--base-port 8100]")
+    sims.set_defaults(func=cmd_simulators)
     demo = sub.add_parser("demo", help="run the X12 engine over sample files")
     demo.add_argument("dir", nargs="?", default="samples")
     demo.set_defaults(func=cmd_demo)

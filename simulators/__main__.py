@@ -1,0 +1,7 @@
+"""`python -m simulators up`."""
+
+import sys
+
+from simulators.runner import main
+
+sys.exit(main())
