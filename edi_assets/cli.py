@@ -6,6 +6,10 @@
     edi x12 ack FILE                    the 997s (and TA1s) that answer FILE
     edi x12 render --type T DOC.json    a canonical document (or a list) as an X12 interchange
     edi demo [DIR]                      the X12 engine over the bundled samples, as a table
+    edi credentials set CUSTOMER NAME   store a credential, the value read from stdin or a hidden prompt
+    edi credentials list [CUSTOMER]     (customer, name) pairs, never values
+    edi credentials delete CUSTOMER NAME
+    edi credentials rotate-key          re-encrypt every credential under a new key
 
 Bad input never produces a traceback: one line on stderr says what is wrong and where.
 """
@@ -14,13 +18,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
+
+if TYPE_CHECKING:
+    from edi_assets.vault import Vault
 
 EXIT_OK, EXIT_ERRORS, EXIT_NOT_X12 = 0, 1, 2
 
@@ -258,6 +266,78 @@ def cmd_simulators(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "simulators", *(args.sim_args or ["up"])])
 
 
+# -- credentials -------------------------------------------------------------------------------
+def _vault_command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Vault errors (wrong key, loose key file, unknown credential) as one line on stderr, exit 2."""
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        from edi_assets.vault import VaultError
+
+        try:
+            return func(args)
+        except VaultError as exc:
+            return _fail(str(exc))
+    return wrapper
+
+
+def _open_vault(args: argparse.Namespace) -> Vault:
+    from edi_assets.vault import Vault
+
+    return Vault(args.store, args.key_file)
+
+
+@_vault_command
+def cmd_credentials_set(args: argparse.Namespace) -> int:
+    """The value comes from stdin (piped) or a hidden prompt, never argv: argv shows in `ps` and shell history."""
+    from pydantic import SecretStr
+
+    vault = _open_vault(args)
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            import getpass
+
+            raw = getpass.getpass(f"value for {args.customer}/{args.name} (not echoed): ")
+        else:
+            raw = sys.stdin.read() if sys.stdin is not None else ""
+    except (EOFError, KeyboardInterrupt):
+        raise UsageError("no value given: nothing stored") from None
+    for ending in ("\r\n", "\n"):  # `echo secret | edi credentials set ...` must not store the newline
+        if raw.endswith(ending):
+            raw = raw[: -len(ending)]
+            break
+    vault.set(args.customer, args.name, SecretStr(raw))
+    print(f"stored {args.customer}/{args.name}")
+    return EXIT_OK
+
+
+@_vault_command
+def cmd_credentials_list(args: argparse.Namespace) -> int:
+    for customer, name in _open_vault(args).names(args.customer):
+        print(f"{customer}\t{name}")
+    return EXIT_OK
+
+
+@_vault_command
+def cmd_credentials_delete(args: argparse.Namespace) -> int:
+    _open_vault(args).delete(args.customer, args.name)
+    print(f"deleted {args.customer}/{args.name}")
+    return EXIT_OK
+
+
+@_vault_command
+def cmd_credentials_rotate(args: argparse.Namespace) -> int:
+    from edi_assets.vault import ENV_KEY
+
+    vault = _open_vault(args)
+    count = vault.rotate_key()
+    if vault.key_source == ENV_KEY:
+        print(f"re-encrypted {count} credential(s) under the first key of {ENV_KEY}; "
+              f"now set {ENV_KEY} to that key alone")
+    else:
+        print(f"re-encrypted {count} credential(s) under a new key; the old key is gone from {vault.key_file}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="edi", description="Cleo ⇄ ERP X12 EDI integration")
     sub = p.add_subparsers(dest="command", required=True)
@@ -295,6 +375,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the X12 engine over sample files")
     demo.add_argument("dir", nargs="?", default="samples")
     demo.set_defaults(func=cmd_demo)
+    vault_opts = argparse.ArgumentParser(add_help=False)
+    vault_opts.add_argument("--store", help="credentials file (default $DAGSTER_HOME/credentials.json)")
+    vault_opts.add_argument("--key-file", help="key file (default: $EDI_VAULT_KEY, else $DAGSTER_HOME/vault.key)")
+    cred = sub.add_parser("credentials", help="per-customer credentials, encrypted at rest").add_subparsers(
+        dest="credentials_command", required=True)
+    cset = cred.add_parser("set", parents=[vault_opts], help="store a credential (value from stdin or a prompt)")
+    cset.add_argument("customer")
+    cset.add_argument("name")
+    cset.set_defaults(func=cmd_credentials_set)
+    clist = cred.add_parser("list", parents=[vault_opts], help="stored (customer, name) pairs, never values")
+    clist.add_argument("customer", nargs="?")
+    clist.set_defaults(func=cmd_credentials_list)
+    cdel = cred.add_parser("delete", parents=[vault_opts], help="remove a credential")
+    cdel.add_argument("customer")
+    cdel.add_argument("name")
+    cdel.set_defaults(func=cmd_credentials_delete)
+    crot = cred.add_parser("rotate-key", parents=[vault_opts], help="re-encrypt everything under a new key")
+    crot.set_defaults(func=cmd_credentials_rotate)
     return p
 
 
