@@ -25,7 +25,13 @@ class SimBackend(Protocol):
     """What every simulator backend offers the admin routes."""
 
     clock: Clock
-    settings: BaseModel
+
+    @property
+    def settings(self) -> BaseModel:
+        """The backend's own Settings model; a property so each backend may narrow the type."""
+
+    @settings.setter
+    def settings(self, value: Any) -> None: ...
 
     def state(self) -> dict[str, Any]: ...
 

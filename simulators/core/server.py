@@ -45,6 +45,9 @@ def start(app: Any, port: int = 0) -> RunningServer:
     """Bind 127.0.0.1 (port 0 picks a free one, bound here so no other process can take it) and serve."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this; asyncio skips it for a socket made with proto 0, and without it every
+    # keep-alive response waits ~40 ms on Nagle's algorithm meeting the client's delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((HOST, port))
     sock.listen(128)
     chosen = sock.getsockname()[1]
