@@ -40,8 +40,11 @@ class Fleet:
 
 
 def start_fleet(scenario: dict[str, Any], systems: Sequence[str] = SYSTEMS, base_port: int = 0,
-                seed: int = 0) -> Fleet:
-    """Start the simulators (ports base_port, base_port+1, ... or free ones when base_port is 0)."""
+                seed: int = 0, *, web_connector: bool = False) -> Fleet:
+    """Start the simulators (ports base_port, base_port+1, ... or free ones when base_port is 0).
+
+    The trading partners always work in the background; the Web Connector only with `web_connector`,
+    since it calls the product's SOAP endpoint (the scenario's `app_url`), which must be up."""
     fleet = Fleet()
     try:
         for offset, system in enumerate(systems):
@@ -52,6 +55,10 @@ def start_fleet(scenario: dict[str, Any], systems: Sequence[str] = SYSTEMS, base
         if partners is not None:
             partners.start()
             fleet.workers.append(partners)
+        driver = getattr(getattr(fleet.apps.get("quickbooks"), "backend", None), "driver", None)
+        if web_connector and driver is not None:
+            driver.start()
+            fleet.workers.append(driver)
     except BaseException:
         fleet.stop()
         raise
@@ -78,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--scenario", default="demo", help="bundled scenario name or path to a YAML file")
     up.add_argument("--base-port", type=int, default=0, help="first port (default: free ports)")
     up.add_argument("--only", nargs="*", choices=SYSTEMS, help="start only these systems")
+    up.add_argument("--web-connector", action="store_true",
+                    help="also run the Web Connector's sessions against the product's endpoint on a schedule")
     args = parser.parse_args(argv)
     try:
         scenario = load_scenario(args.scenario)
@@ -85,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        fleet = start_fleet(scenario, args.only or SYSTEMS, args.base_port)
+        fleet = start_fleet(scenario, args.only or SYSTEMS, args.base_port, web_connector=args.web_connector)
     except OSError as exc:
         print(f"error: cannot start the simulators: {exc}", file=sys.stderr)
         return 1

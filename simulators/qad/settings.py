@@ -1,0 +1,33 @@
+"""Switches for the QAD behaviours the spec marks inferred [I] or unconfirmed [U], and for its known quirks."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class QadSettings(BaseModel):
+    """Defaults follow `specs/external-apis.md` section 2; tests flip them through `/_sim/settings`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token_lifetime: float = Field(default=3600.0, gt=0, description="[I] access-token lifetime, seconds")
+    refresh_lifetime: float = Field(default=86400.0, gt=0, description="[I] refresh-token lifetime, seconds")
+    accept_form_body_credentials: bool = Field(
+        default=False, description="[I] also read token parameters from a form body (the spec says query string only)"
+    )
+    basic_auth_on_browses: bool = Field(default=True, description="[C] HTTP Basic works on /api/qracore/browses")
+    business_error_status: int = Field(
+        default=200, ge=200, le=599, description="[C] HTTP status of a success:false answer (usually 200)"
+    )
+    reject_stale_hash: bool = Field(default=True, description="[I] an update with a stale concurrencyHash fails")
+    reject_duplicate_invoice: bool = Field(
+        default=True, description="[U] a second supplier invoice with the same reference for a supplier fails"
+    )
+    allow_over_receipt: bool = Field(default=False, description="[I] receipts may exceed the open quantity")
+    receipt_reports_gl_error: bool = Field(
+        default=False,
+        description="[C] the QXtend quirk: a receipt posts its quantity yet answers success:false (GL sub-failure)",
+    )
+    po_browse_id: str = Field(default="urn:browse:mfg:po001", description="[I] browse over po_mstr")
+    po_line_browse_id: str = Field(default="urn:browse:mfg:pod001", description="[I] browse over pod_det")
+    supplier_browse_id: str = Field(default="urn:browse:mfg:vd001", description="[I] browse over vd_mstr")
