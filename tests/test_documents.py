@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from edi_assets.documents import FunctionalAck, Invoice, POAcknowledgment, PurchaseOrder, ShipNotice
 from edi_assets.translate import ParsedDocument, parse_documents
 from tests.conftest import CORPUS, envelope
@@ -172,3 +174,18 @@ def test_corpus_856_with_pack_level_links_items_to_po() -> None:
     assert isinstance(doc, ShipNotice)
     assert doc.items
     assert all(i.po_number for i in doc.items)
+
+
+@pytest.mark.parametrize(
+    "hls",
+    [
+        ["HL*1*1*S", "HL*2*1*I"],  # a level that is its own parent
+        ["HL*1*2*S", "HL*2*1*O", "HL*3*2*I"],  # two levels naming each other
+    ],
+    ids=["self-parent", "cycle"],
+)
+def test_hl_parent_that_does_not_come_before_is_held_without_hanging(hls: list[str]) -> None:
+    body = ["BSN*00*SHIP-1*20261121*0900", *[s for hl in hls for s in (hl, "SN1**1*EA")], "CTT*1"]
+    parsed = parse(body, "856", "SH")
+    assert parsed.document is None
+    assert any("does not come before it" in e.message for e in parsed.errors)

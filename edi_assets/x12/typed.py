@@ -297,26 +297,27 @@ class X856:
         levels: list[HLNode] = []
         by_id: dict[str, HLNode] = {}
         problems: list[str] = []
+        roots: list[HLNode] = []
+        # One pass in file order: a parent must be an HL that came before (HL02 refers back), which also
+        # keeps the hierarchy free of cycles whatever a broken file says.
         for loop in tree.loops("HL"):
             hl = loop.items[0]
             assert isinstance(hl, list)
             node = HLNode(id=el(hl, 1), parent_id=opt(hl, 2), level=el(hl, 3), loop=loop)
+            if node.parent_id is None:
+                roots.append(node)
+            else:
+                parent = by_id.get(node.parent_id)
+                if parent is None:
+                    problems.append(f"HL {node.id!r} names parent {node.parent_id!r}, which does not come before it")
+                    roots.append(node)
+                else:
+                    node.parent = parent
+                    parent.children.append(node)
             if node.id in by_id:
                 problems.append(f"HL01 {node.id!r} is used twice")
             by_id[node.id] = node
             levels.append(node)
-        roots: list[HLNode] = []
-        for node in levels:
-            if node.parent_id is None:
-                roots.append(node)
-                continue
-            parent = by_id.get(node.parent_id)
-            if parent is None:
-                problems.append(f"HL {node.id!r} names parent {node.parent_id!r}, which does not exist")
-                roots.append(node)
-                continue
-            node.parent = parent
-            parent.children.append(node)
         return X856(bsn=bsn, dtms=tree.segments("DTM"), levels=levels, roots=roots,
                     ctt=tree.segment("CTT"), problems=problems, tree=tree)
 
