@@ -12,8 +12,6 @@ import httpx
 import pytest
 
 from simulators.acumatica import create_app, demo_credentials
-from simulators.core.scenario import load_scenario
-from simulators.core.server import serve
 
 ENTITY = "/entity/Default/24.200.001"
 TENANT, USER, PASSWORD = "Bluefin", "bluefin-api", "bluefin-acu-pass-1"
@@ -45,13 +43,6 @@ def http() -> Iterator[httpx.Client]:
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     with httpx.Client(cookies=jar, limits=httpx.Limits(max_keepalive_connections=0)) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[str]:
-    """The demo scenario served once for the file: stopping a uvicorn server costs ~0.2 s per test."""
-    with serve(create_app(load_scenario("demo"))) as running:
-        yield running.url
 
 
 @pytest.fixture

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from simulators.core.scenario import load_scenario
-from simulators.core.server import start
 from simulators.ifs import create_app, demo_credentials
 
 CLIENT = {"client_id": "delta-edi-integration", "client_secret": "delta-ifs-secret-1"}
@@ -27,14 +24,6 @@ NEW_INVOICE = {
     "Currency": "USD",
     "GrossAmount": 960.0,
 }
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[str]:
-    """One demo IFS for the module (starting a server per test would dominate the run time)."""
-    running = start(create_app(load_scenario("demo")))
-    yield running.url
-    running.stop()
 
 
 @pytest.fixture

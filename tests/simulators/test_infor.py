@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from simulators.core.scenario import load_scenario
-from simulators.core.server import start
 from simulators.infor import create_app, demo_credentials
 
 TI = "EVERGREEN_PRD"
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[str]:
-    """One demo Infor cloud for the module (starting a server per test would dominate the run time)."""
-    running = start(create_app(load_scenario("demo")))
-    yield running.url
-    running.stop()
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from simulators.core.scenario import load_scenario
-from simulators.core.server import serve
 from simulators.qad import create_app, demo_credentials
 
 BASE = "/acme/clouderp"
@@ -49,13 +47,6 @@ def http() -> Iterator[httpx.Client]:
     connection to uvicorn's h11 server waits out a 40 ms delayed ACK on every request."""
     with httpx.Client(limits=httpx.Limits(max_keepalive_connections=0)) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[str]:
-    """The demo scenario served once for the file: stopping a uvicorn server costs ~0.2 s per test."""
-    with serve(create_app(load_scenario("demo"))) as running:
-        yield running.url
 
 
 @pytest.fixture
