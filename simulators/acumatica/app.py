@@ -1,5 +1,6 @@
-"""HTTP layer of the Acumatica simulator: `/entity/auth/*`, `/identity/connect/token` and
-`/entity/{Endpoint}/{Version}/{Entity}[/{keys...}]`.
+"""HTTP layer of the Acumatica simulator: `/entity/auth/*`, `/identity/connect/token`,
+`/entity/{Endpoint}/{Version}/{Entity}[/{keys...}]`, the entity's `$adHocSchema`, and file attachments
+(`PUT .../{Entity}/{keys...}/files/{name}`, `GET /entity/{Endpoint}/{Version}/files/{id}`).
 
 Every request first spends one unit of the per-minute budget (429 when it is gone); entity requests
 to an endpoint or version the instance does not publish get a bare 404, as do unknown entities.
@@ -19,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulators.acumatica.backend import AcumaticaBackend, ApiError, OAuthError, Tenant
-from simulators.acumatica.codec import render, render_invalid, unwrap
+from simulators.acumatica.codec import render, render_invalid, template, unwrap
 from simulators.acumatica.odata import QueryError, parse_query
 from simulators.acumatica.schema import ENTITIES, PUT_ON_HOLD, RELEASE_FROM_HOLD, EntitySpec, parse_date
 from simulators.acumatica.store import (
@@ -74,11 +75,14 @@ def create_routes(backend: AcumaticaBackend) -> list[Route]:
             raise UnauthorizedError
         return tenant
 
-    def entity_spec(request: Request) -> EntitySpec:
+    def published(request: Request) -> None:
         params, settings = request.path_params, backend.settings
         if (params["endpoint"], params["version"]) != (settings.endpoint, settings.version):
             raise NotPublishedError
-        spec = ENTITIES.get(params["entity"])
+
+    def entity_spec(request: Request) -> EntitySpec:
+        published(request)
+        spec = ENTITIES.get(request.path_params["entity"])
         if spec is None:
             raise NotPublishedError
         return spec
@@ -175,13 +179,35 @@ def create_routes(backend: AcumaticaBackend) -> list[Route]:
         location = f"{href(spec)}/{parts[0]}/status/{entity.id}"
         return Response(status_code=202, headers={"Location": location})
 
+    async def ad_hoc_schema(request: Request) -> Response:
+        spec = entity_spec(request)
+        caller(request)
+        return JSONResponse(template(spec, backend.settings.custom_fields.get(spec.name, {})))
+
+    async def attach(request: Request) -> Response:
+        spec = entity_spec(request)
+        store = caller(request).store
+        entity = _find(store, spec, request.path_params["rest"].split("/"))
+        store.attach(entity, request.path_params["filename"], await request.body())
+        return Response(status_code=204)
+
+    async def download(request: Request) -> Response:
+        published(request)
+        found = caller(request).store.file(request.path_params["file_id"])
+        if found is None:
+            raise ApiError(404, "No file satisfies the condition.", NOT_FOUND)
+        return Response(found.content, media_type="application/octet-stream")
+
     entity_path = "/entity/{endpoint}/{version}/{entity}"
     return [
         Route("/entity/auth/login", guarded(login), methods=["POST"]),
         Route("/entity/auth/logout", guarded(logout), methods=["POST"]),
         Route("/identity/connect/token", guarded(token), methods=["POST"]),
         Route("/entity", guarded(endpoints), methods=["GET"]),
+        Route("/entity/{endpoint}/{version}/files/{file_id}", guarded(download), methods=["GET"]),
         Route(entity_path, guarded(collection), methods=["GET", "PUT", "POST"]),
+        Route(entity_path + "/$adHocSchema", guarded(ad_hoc_schema), methods=["GET"]),
+        Route(entity_path + "/{rest:path}/files/{filename}", guarded(attach), methods=["PUT"]),
         Route(entity_path + "/{rest:path}", guarded(record), methods=["GET", "DELETE", "POST"]),
     ]
 

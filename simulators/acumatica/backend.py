@@ -206,4 +206,5 @@ def _plain(entity: Entity) -> dict[str, Any]:
         **entity.view(),
         **entity.linked,
         "Details": [row.values for row in entity.details],
+        "files": [f.filename for f in entity.files],
     }

@@ -6,7 +6,7 @@ error, reported on the echoed entity together with the business-rule errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from simulators.acumatica.schema import EntitySpec, coerce
@@ -50,7 +50,8 @@ def plain(spec: EntitySpec, data: dict[str, Any]) -> Incoming:
 
 def render(entity: Entity, href: str, expand: Iterable[str], select: frozenset[str] | None,
            row_number: int = 1) -> dict[str, Any]:
-    """An entity as the API returns it: fields in name order, detail and linked entities only when expanded."""
+    """An entity as the API returns it: fields in name order; details, linked entities and files only when
+    expanded (`$expand=files` [D])."""
     spec, expanded = entity.spec, set(expand)
     shown = {k: v for k, v in entity.view().items() if select is None or k in select}
     out: dict[str, Any] = {"id": entity.id, "rowNumber": row_number, "note": {"value": ""}}
@@ -64,8 +65,24 @@ def render(entity: Entity, href: str, expand: Iterable[str], select: frozenset[s
         if name in expanded:
             out[name] = {"id": f"{entity.id}-{name}", "rowNumber": 1, **_wrap(entity.linked.get(name, {})),
                          "custom": {}}
+    if "files" in expanded:
+        endpoint = href.rpartition("/")[0]
+        out["files"] = [{"id": f.id, "filename": f.filename, "href": f"{endpoint}/files/{f.id}"} for f in entity.files]
     out["custom"] = {}
     out["_links"] = {"self": f"{href}/{entity.id}", "files:put": f"{href}/{entity.id}/files/{{filename}}"}
+    return out
+
+
+def template(spec: EntitySpec, custom: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """`$adHocSchema`: every field as `{"value": null}`, one template row per detail and linked entity, and
+    `custom` listing the instance's custom fields (view -> field -> type) [third-party]."""
+    out: dict[str, Any] = {"rowNumber": 1, "note": {"value": None}, **_blank(spec.fields)}
+    if spec.details:
+        out["Details"] = [{"rowNumber": 1, "note": {"value": None}, **_blank(spec.details), "custom": {}}]
+    for name, fields in spec.linked.items():
+        out[name] = {"rowNumber": 1, **_blank(fields), "custom": {}}
+    out["custom"] = {view: {name: {"type": kind, "value": None} for name, kind in fields.items()}
+                     for view, fields in custom.items()}
     return out
 
 
@@ -110,6 +127,10 @@ def _bare_id(raw: dict[str, Any]) -> str | None:
 
 def _wrap(values: dict[str, Any]) -> dict[str, Any]:
     return {name: {"value": values[name]} for name in sorted(values) if values[name] is not None}
+
+
+def _blank(names: Iterable[str]) -> dict[str, Any]:
+    return {name: {"value": None} for name in sorted(names)}
 
 
 def _echo(raw: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

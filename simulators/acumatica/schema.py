@@ -73,6 +73,17 @@ LABELS = {
     "CustomerName": "Customer Name",
     "VendorName": "Vendor Name",
 }
+SCREENS = {
+    "SalesOrder": "Sales Orders",
+    "SalesInvoice": "Invoices",
+    "Bill": "Bills and Adjustments",
+    "PurchaseOrder": "Purchase Orders",
+    "PurchaseReceipt": "Purchase Receipts",
+    "Customer": "Customers",
+    "Vendor": "Vendors",
+    "StockItem": "Stock Items",
+}
+"""Each entity's screen title, which Acumatica puts in an attached file's name (`Stock Items (KEY)\\name`)."""
 CONTACT = frozenset({"DisplayName", "Email", "Phone1"})
 RELEASE_FROM_HOLD, PUT_ON_HOLD = "ReleaseFromHold", "PutOnHold"
 

@@ -30,6 +30,11 @@ class AcumaticaSettings(BaseModel):
     reject_duplicate_vendor_ref: bool = Field(
         default=True, description="[I] AP preference: a second bill with a vendor's VendorRef is refused"
     )
+    custom_fields: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="[third-party] custom fields `$adHocSchema` lists: entity -> view -> field -> type "
+        "(e.g. CustomStringField)",
+    )
     closed_periods: list[str] = Field(
         default_factory=list, description="financial periods (MMYYYY) a document may not post to"
     )

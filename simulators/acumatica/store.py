@@ -19,6 +19,7 @@ from simulators.acumatica.schema import (
     ENTITIES,
     PUT_ON_HOLD,
     RELEASE_FROM_HOLD,
+    SCREENS,
     EntitySpec,
     iso,
     label,
@@ -38,12 +39,22 @@ class Row:
 
 
 @dataclass
+class Attachment:
+    id: str
+    filename: str
+    """As Acumatica lists it: screen, record keys, name [D]; composite keys joined by ", " [I]
+    (`Sales Orders (SO, SO000001)\\a.pdf`)."""
+    content: bytes
+
+
+@dataclass
 class Entity:
     spec: EntitySpec
     id: str
     values: dict[str, Any]
     linked: dict[str, dict[str, Any]] = field(default_factory=dict)
     details: list[Row] = field(default_factory=list)
+    files: list[Attachment] = field(default_factory=list)
     state: str | None = None
     """Set by an action (released, cancelled); such a record can no longer be edited."""
 
@@ -118,6 +129,10 @@ class TenantStore:
         wanted = tuple(k.casefold() for k in keys)
         return next((e for e in self.records[spec.name] if tuple(k.casefold() for k in e.key()) == wanted), None)
 
+    def file(self, file_id: str) -> Attachment | None:
+        return next((f for records in self.records.values() for e in records for f in e.files if f.id == file_id),
+                    None)
+
     # ---- writes ----
 
     def put(self, spec: EntitySpec, incoming: Incoming, mode: PutMode, business_date: datetime | None,
@@ -149,6 +164,15 @@ class TenantStore:
         self.records[entity.spec.name].remove(entity)
         if entity.spec.name == "PurchaseReceipt":
             self._recount_receipts()
+
+    def attach(self, entity: Entity, name: str, content: bytes) -> None:
+        """Attach a file; attaching the same name again replaces its content under the same id [I]."""
+        filename = f"{SCREENS[entity.spec.name]} ({', '.join(entity.key())})\\{name}"
+        current = next((f for f in entity.files if f.filename == filename), None)
+        if current is None:
+            entity.files.append(Attachment(self.new_id(), filename, content))
+        else:
+            current.content = content
 
     def act(self, entity: Entity, action: str) -> None:
         """Run an action at once (the API's 202 + poll then reports it done)."""

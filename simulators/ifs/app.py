@@ -2,7 +2,7 @@
 
 Routes:
 - `POST /auth/realms/{namespace}/protocol/openid-connect/token` (client_credentials, password, refresh_token)
-- `/{main|int}/ifsapplications/projection/v1/{Projection}.svc/...`
+- `/{main|int}/ifsapplications/projection/v1/{Projection}.svc/...` (with `$metadata` and `$openapi?V3|V2`)
 - `/int/ifsapplications/entity/v1/{Name}Entity.svc/...`
 - `POST /_sim/touch {"entity_set", "keys", "changes"?}`: another user saves the row, so its etag moves
 """
@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from simulators.core.tokens import basic, bearer
-from simulators.ifs import catalog, odata, payloads
+from simulators.ifs import catalog, odata, openapi, payloads
 from simulators.ifs.backend import IfsBackend, ODataError, StoredRow, bad_request
 from simulators.ifs.catalog import EntitySet, Service
 
@@ -97,9 +97,11 @@ async def _dispatch(backend: IfsBackend, request: Request) -> Response:
             backend.settings.forbidden_status, "FORBIDDEN", f"You do not have permission to use {service.name}"
         )
     base = f"{str(request.base_url).rstrip('/')}/{area}/ifsapplications/{kind}/v1/{service.name}.svc"
-    if path in {"", "$metadata"}:
+    if path in {"", "$metadata", "$openapi"}:
         if request.method != "GET":
             raise ODataError(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed here")
+        if path == "$openapi":
+            return JSONResponse(openapi.document(service, base, v2="V2" in request.query_params))
         return payloads.metadata(service) if path else payloads.json_response(payloads.service_document(service, base))
     target = _resolve(backend, service, path)
     method = request.method

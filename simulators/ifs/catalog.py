@@ -58,6 +58,14 @@ class Service:
             return False
         return area == "int" if self.kind == "entity" else area in {"main", "int"}
 
+    def entity_types(self) -> dict[str, EntitySet]:
+        """The entity types the service describes, by LU name: its sets' and their navigations' targets."""
+        types: dict[str, EntitySet] = {}
+        for eset in self.sets.values():
+            types[eset.luname] = eset
+            types.update({nav.target.luname: nav.target for nav in eset.navigations.values()})
+        return types
+
 
 SERVER_FIELDS = frozenset({"Objstate", "Objversion"})
 """Maintained by the server; a client sending them in a body is ignored, as read-only attributes are."""

@@ -52,12 +52,7 @@ def metadata(service: Service) -> Response:
     namespace = f"IfsApp.{service.name}"
     root = ET.Element(f"{{{_EDMX}}}Edmx", Version="4.0")
     schema = ET.SubElement(ET.SubElement(root, f"{{{_EDMX}}}DataServices"), f"{{{_EDM}}}Schema", Namespace=namespace)
-    types: dict[str, EntitySet] = {}
-    for eset in service.sets.values():
-        types[eset.luname] = eset
-        for nav in eset.navigations.values():
-            types[nav.target.luname] = nav.target
-    for luname, eset in types.items():
+    for luname, eset in service.entity_types().items():
         element = ET.SubElement(schema, f"{{{_EDM}}}EntityType", Name=luname)
         key = ET.SubElement(element, f"{{{_EDM}}}Key")
         for name in eset.keys:
