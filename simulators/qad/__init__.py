@@ -1,6 +1,8 @@
-"""Simulator of QAD Adaptive ERP's REST API (spec section 2): OAuth, browses, purchasing and payables.
+"""Simulator of QAD Adaptive ERP (spec section 2): the REST API (OAuth, browses, purchasing and payables)
+and QXtend Inbound SOAP.
 
-A tenant lives at `/{tenant}/clouderp` on the simulator's host (the cloud gives each its own host).
+A tenant lives at `/{tenant}/clouderp` on the simulator's host (the cloud gives each its own host);
+its QXtend endpoint at `/{tenant}/qxi/services/QdocWebService`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Three answer shapes, as QAD gives them: business-entity data `{"data": ...}`; a write's
 `{"submitResult": {"success", "errors"}, "data"}` (business errors too, with HTTP 200); and
-gateway-level failures (403, bad requests) as a bare `{"errors": [...]}`.
+gateway-level failures (403, bad requests) as a bare `{"errors": [...]}`. QXtend's SOAP route is `qxtend.py`'s.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from starlette.routing import Route
 
 from simulators.qad.backend import ForbiddenError, OAuthError, QadBackend, UnauthorizedError
 from simulators.qad.browses import BrowseError, run_browse
+from simulators.qad.qxtend import create_qxtend_route
 from simulators.qad.records import BusinessError, FieldError, Record, parse_timestamp
-from simulators.qad.tenant import SUPPLIER_VIEW, QadTenant
+from simulators.qad.tenant import RECEIPT_GL_ERROR, SUPPLIER_VIEW, QadTenant
 
 BASE = "/{tenant}/clouderp"
 PO_VIEW = "urn:be:com.qad.purchasing.purchaseorders.IPurchaseOrderHeader"
@@ -157,7 +158,7 @@ def create_routes(backend: QadBackend) -> list[Route]:
                                                                       q.get("packingSlip")))}
         records = tenant.submit_receipts(_rows(body, "purchaseOrderReceipts"))
         if backend.settings.receipt_reports_gl_error:
-            raise BusinessError(FieldError("tx2d_totamt is mandatory", "tx2d_totamt"))
+            raise BusinessError(RECEIPT_GL_ERROR)
         return {"purchaseOrderReceipts": _wire(records)}
 
     both = ["GET", "POST"]
@@ -176,6 +177,7 @@ def create_routes(backend: QadBackend) -> list[Route]:
               methods=both),
         Route(f"{BASE}/api/erp/purchaseOrderReceipts", erp("purchaseOrderReceipts", receipts, view=RECEIPT_VIEW),
               methods=both),
+        create_qxtend_route(backend),
     ]
 
 

@@ -17,6 +17,9 @@ from simulators.qad.records import BusinessError, Item
 from simulators.qad.settings import QadSettings
 from simulators.qad.tenant import QadTenant, User
 
+DEFAULT_RECEIVER = "QADERP"
+"""The receiver name most QXtend installations keep (`urn:services-qad-com:QADERP`)."""
+
 
 class OAuthError(Exception):
     """A refused token request, in Spring Security OAuth's `{"error","error_description"}` shape."""
@@ -73,7 +76,7 @@ class QadBackend:
         self.tokens.refresh_lifetime = self.settings.refresh_lifetime
         grant_type = params.get("grant_type")
         if grant_type == "password":
-            user = self._check_password(tenant, params.get("username"), params.get("password"))
+            user = self.check_password(tenant, params.get("username"), params.get("password"))
             if user is None:
                 raise OAuthError(400, "invalid_grant", "Bad credentials")
             return self.tokens.issue(Grant(subject=user.username, tenant=tenant.id))
@@ -93,7 +96,7 @@ class QadBackend:
             if grant is not None and grant.tenant == tenant.id:
                 user = tenant.users.get(grant.subject)
         elif basic_ok and self.settings.basic_auth_on_browses:
-            user = self._check_password(tenant, *(basic(authorization) or (None, None)))
+            user = self.check_password(tenant, *(basic(authorization) or (None, None)))
         if user is None:
             raise UnauthorizedError
         if resource in user.denied:
@@ -101,7 +104,7 @@ class QadBackend:
         return user
 
     @staticmethod
-    def _check_password(tenant: QadTenant, username: str | None, password: str | None) -> User | None:
+    def check_password(tenant: QadTenant, username: str | None, password: str | None) -> User | None:
         user = tenant.users.get(username or "")
         return user if same_secret(password, user.password if user else None) else None
 
@@ -115,6 +118,7 @@ class QadBackend:
                 client_id=str(raw["client_id"]),
                 domain=str(raw["domain"]),
                 shared_set=str(raw.get("shared_set", raw["domain"])),
+                receiver=str(raw.get("qxtend_receiver", DEFAULT_RECEIVER)),
                 clock=self.clock,
                 settings=lambda: self.settings,
                 users={

@@ -26,8 +26,22 @@ class QadSettings(BaseModel):
     allow_over_receipt: bool = Field(default=False, description="[I] receipts may exceed the open quantity")
     receipt_reports_gl_error: bool = Field(
         default=False,
-        description="[C] the QXtend quirk: a receipt posts its quantity yet answers success:false (GL sub-failure)",
+        description="[C] the QXtend quirk: a receipt posts its quantity yet reports an error (GL sub-failure);"
+        " REST answers success:false, QXtend result=error",
     )
     po_browse_id: str = Field(default="urn:browse:mfg:po001", description="[I] browse over po_mstr")
     po_line_browse_id: str = Field(default="urn:browse:mfg:pod001", description="[I] browse over pod_det")
     supplier_browse_id: str = Field(default="urn:browse:mfg:vd001", description="[I] browse over vd_mstr")
+    qxtend_instances: list[str] = Field(
+        default=["qxi", "qxilive", "qxitdw", "qxiqonddb"],
+        description="[C] QXtend instance path segments served at /{tenant}/{instance}/services/QdocWebService",
+    )
+    qxtend_strict_headers: bool = Field(
+        default=True, description="[I] QXtend refuses a body that is not text/xml (415) or lacks SOAPAction (fault)"
+    )
+    qxtend_scope_transaction: bool = Field(
+        default=False, description="[I] scopeTransaction when the session context leaves it out"
+    )
+    qxtend_invoice_operation: str = Field(
+        default="maintainSupplierInvoice", description="[U] the QXtend supplier-invoice operation (a stub)"
+    )

@@ -33,6 +33,8 @@ from simulators.qad.settings import QadSettings
 SUPPLIER_VIEW = "urn:be:com.qad.base.supplier.ISupplierV2"
 LINE_FIELDS = ("siteCode", "itemCode", "quantityOrdered", "purchaseCost", "dueDate")
 """The fields fieldChangeV2 re-defaults a line for."""
+RECEIPT_GL_ERROR = FieldError("tx2d_totamt is mandatory", "tx2d_totamt")
+"""[C] The GL/costing sub-failure QAD reports for a receipt whose quantity did post (`receipt_reports_gl_error`)."""
 
 T = TypeVar("T", bound=Record)
 
@@ -53,6 +55,8 @@ class QadTenant:
     client_id: str
     domain: str
     shared_set: str
+    receiver: str
+    """The QXtend receiver name: requests are addressed to `urn:services-qad-com:{receiver}`."""
     clock: Clock
     settings: Callable[[], QadSettings]
     users: dict[str, User] = field(default_factory=dict)
@@ -85,7 +89,7 @@ class QadTenant:
             number = str(row.get("purchaseOrderNumber", "")) if isinstance(row, dict) else ""
             existing = self._target(self.orders, number, row, query_number, "Purchase order", "purchaseOrderNumber")
             header = self._merge(PurchaseOrderHeader, existing, row)
-            self._check_domain(header.domain_code)
+            self.check_domain(header.domain_code)
             self._supplier(header.supplier_code)
             if not header.order_date:
                 header.order_date = today(self.clock.utcnow())
@@ -190,7 +194,7 @@ class QadTenant:
         for row in rows:
             invoice = parse(SupplierInvoice, row)
             _create_only(invoice, "Supplier invoice")
-            self._check_domain(invoice.domain_code)
+            self.check_domain(invoice.domain_code)
             self._supplier(invoice.supplier_code)
             duplicate = any(
                 (inv.supplier_code, inv.supplier_invoice_reference)
@@ -271,6 +275,7 @@ class QadTenant:
             "client_id": self.client_id,
             "domain": self.domain,
             "shared_set": self.shared_set,
+            "receiver": self.receiver,
             "users": [{"username": u.username, "password": u.password, "denied": sorted(u.denied)}
                       for u in self.users.values()],
             "suppliers": [s.wire() for s in self.suppliers.values()],
@@ -330,7 +335,7 @@ class QadTenant:
         """A line change makes the PO 'modified' for the since-query without staling the header's hash."""
         self.orders[number].modified_date_time = timestamp(self.clock.utcnow())
 
-    def _check_domain(self, domain: str) -> None:
+    def check_domain(self, domain: str) -> None:
         if domain != self.domain:
             raise BusinessError(FieldError(f"Domain {domain} does not exist", "domainCode"))
 
@@ -366,7 +371,7 @@ class QadTenant:
 
     def _check_line(self, line: PurchaseOrderLine) -> None:
         """What committing a line needs: the values fieldChangeV2 would have validated and defaulted."""
-        self._check_domain(line.domain_code)
+        self.check_domain(line.domain_code)
         self._check_site(line.site_code)
         item = self._item(line.item_code)
         if line.unit_of_measure != item.unit_of_measure:

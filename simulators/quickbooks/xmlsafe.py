@@ -1,22 +1,8 @@
-"""XML from the wire: DTDs are refused, so no entity is ever expanded (defusedxml is not available)."""
+"""XML from the wire, parsed by the simulators' one safe parser (no DTD, no entity expansion)."""
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
+from simulators.core.xmlsafe import BadXmlError
+from simulators.core.xmlsafe import parse_xml as parse
 
-_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-class BadXmlError(ValueError):
-    """Not well-formed XML, or XML declaring a DTD."""
-
-
-def parse(text: str | bytes) -> ET.Element:
-    probe = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    if _DTD.search(probe):
-        raise BadXmlError("a DTD is not accepted")
-    try:
-        return ET.fromstring(text)  # noqa: S314 - DTDs are refused above, so expat expands no entity
-    except ET.ParseError as exc:
-        raise BadXmlError(str(exc)) from exc
+__all__ = ["BadXmlError", "parse"]
