@@ -8,7 +8,6 @@ the document or the reasons there is none); ``render_documents`` writes document
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from edi_assets.x12.envelope import (
     TransactionSet,
 )
 from edi_assets.x12.errors import IssueCode, Level, Position, X12Issue, X12RenderError, X12StructureError
+from edi_assets.x12.gcpause import gc_paused
 from edi_assets.x12.reader import X12Reader
 from edi_assets.x12.source import Source
 from edi_assets.x12.values import digits
@@ -96,13 +96,8 @@ def parse_documents(source: Source, *, check_elements: bool = True) -> Iterator[
     collecting them mid-build cost a quarter of the time."""
     events = iter(X12Reader(source))
     while True:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             parsed = _next_document(events, check_elements)
-        finally:
-            if was_enabled:
-                gc.enable()
         if parsed is None:
             return
         yield parsed
@@ -133,14 +128,9 @@ def render_documents(
 
     The cyclic GC is paused while rendering: the segment lists it builds cannot form cycles, and
     collecting them mid-render doubled the time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _render_documents(docs, interchange, group_control_number, set_control_start, sender, receiver,
                                  gs_version, delimiters, line_break)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _render_documents(

@@ -7,13 +7,13 @@ the 997 builder and the canonical translator need.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 from edi_assets.x12.elements import check_segment, issue_code
 from edi_assets.x12.envelope import TransactionSet
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, Severity, X12Issue, X12StructureError
 from edi_assets.x12.fastcheck import fast_check
+from edi_assets.x12.gcpause import gc_paused
 from edi_assets.x12.schemas import SCHEMAS
 from edi_assets.x12.structure import LoopNode, build_tree
 from edi_assets.x12.typed import BUILDERS, X856, TypedSet
@@ -41,13 +41,8 @@ def analyze(ts: TransactionSet, *, check_elements: bool = True) -> SetAnalysis:
     The cyclic garbage collector is paused while the set's tree is built: the tree holds thousands of
     fresh lists that cannot form cycles, and collecting them mid-build cost a sixth of the time.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _analyze(ts, check_elements)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _analyze(ts: TransactionSet, check_elements: bool) -> SetAnalysis:

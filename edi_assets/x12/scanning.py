@@ -15,7 +15,6 @@ from types import ModuleType
 
 Scan = tuple[list[list[str]], bool, bool, int]
 BLANKS = " \t\r\n"  # what real files put around segments: never data next to a terminator
-_WS = BLANKS
 
 
 def scan_set_py(text: str, start: int, sep: str, ele: str, comp: str, rep: str | None, known: Set[str]) -> Scan:
@@ -38,7 +37,7 @@ def scan_set_py(text: str, start: int, sep: str, ele: str, comp: str, rep: str |
 def at_segment_start(raw: str, hit: int, term: str, start: int = 0) -> bool:
     """Whether ``raw[hit]`` begins a segment: at ``start`` or after the terminator (blanks allowed)."""
     j = hit - 1
-    while j >= start and raw[j] in _WS and raw[j] != term:
+    while j >= start and raw[j] in BLANKS and raw[j] != term:
         j -= 1
     return j < start or raw[j] == term
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
+import httpx
 import pytest
 
 from simulators.core.scenario import load_scenario
@@ -24,6 +26,22 @@ def demo_server(request: pytest.FixtureRequest) -> Iterator[str]:
 
     with serve(request.module.create_app(load_scenario("demo"))) as running:
         yield running.url
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    """One client per module. It stores no cookies (a test that uses a session passes its cookie itself)
+    and keeps no connection alive between requests."""
+    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    with httpx.Client(cookies=jar, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        yield client
+
+
+@pytest.fixture
+def root(http: httpx.Client, demo_server: str) -> str:
+    """The module's demo server, reset to its scenario (data, settings, clock, faults, tokens) for this test."""
+    http.post(f"{demo_server}/_sim/reset").raise_for_status()
+    return demo_server
 
 
 @pytest.fixture

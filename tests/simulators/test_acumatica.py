@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -34,22 +32,6 @@ class Api:
 
     def put(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
         return self.request("PUT", path, json=body, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    """One client for the file, keeping no cookies (each test says which session it uses) and no keep-alive
-    (a reused connection to uvicorn's h11 server waits out a 40 ms delayed ACK)."""
-    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    with httpx.Client(cookies=jar, limits=httpx.Limits(max_keepalive_connections=0)) as client:
-        yield client
-
-
-@pytest.fixture
-def root(http: httpx.Client, demo_server: str) -> str:
-    """The demo server, reset to its scenario (data, settings, clock, faults, sessions) for each test."""
-    http.post(f"{demo_server}/_sim/reset").raise_for_status()
-    return demo_server
 
 
 def login(http: httpx.Client, root: str, **overrides: Any) -> httpx.Response:

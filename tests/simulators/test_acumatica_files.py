@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -24,20 +22,6 @@ from tests.simulators.test_acumatica import (
 
 ORDER = "/PurchaseOrder/Normal/PO000101"
 EDI = b"ISA*00*          *00*\xff\x00binary tail~"
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    """No cookie jar (each test names its session) and no keep-alive, as in `test_acumatica.py`."""
-    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    with httpx.Client(cookies=jar, limits=httpx.Limits(max_keepalive_connections=0)) as client:
-        yield client
-
-
-@pytest.fixture
-def root(http: httpx.Client, demo_server: str) -> str:
-    http.post(f"{demo_server}/_sim/reset").raise_for_status()
-    return demo_server
 
 
 @pytest.fixture

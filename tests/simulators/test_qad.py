@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import copy
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,21 +38,6 @@ class Api:
 
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.post(self.base + path, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    """One client for the file (building one costs more than a request), without keep-alive: a reused
-    connection to uvicorn's h11 server waits out a 40 ms delayed ACK on every request."""
-    with httpx.Client(limits=httpx.Limits(max_keepalive_connections=0)) as client:
-        yield client
-
-
-@pytest.fixture
-def root(http: httpx.Client, demo_server: str) -> str:
-    """The demo server, reset to its scenario (data, settings, clock, faults, tokens) for each test."""
-    http.post(f"{demo_server}/_sim/reset").raise_for_status()
-    return demo_server
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -28,20 +27,6 @@ class Answer:
     result: str
     messages: list[dict[str, str]]
     """Each `temp_err_msg` row: tt_msg_desc, tt_msg_field, tt_msg_sev."""
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[httpx.Client]:
-    """One client for the file, without keep-alive (a reused uvicorn connection waits on a delayed ACK)."""
-    with httpx.Client(limits=httpx.Limits(max_keepalive_connections=0)) as client:
-        yield client
-
-
-@pytest.fixture
-def root(http: httpx.Client, demo_server: str) -> str:
-    """The demo server, reset to its scenario (data, settings, clock, faults) for each test."""
-    http.post(f"{demo_server}/_sim/reset").raise_for_status()
-    return demo_server
 
 
 def envelope(
