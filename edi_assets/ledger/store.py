@@ -1,0 +1,505 @@
+"""The ledger: durable record of every file, document, posting, upload, acknowledgment, hold and audit step.
+
+Every state change happens in one transaction together with its audit row, so the trail can never disagree with
+the state. The rules it enforces:
+
+* a Cleo file is processed once per (file id, checksum); an interchange seen before from the same sender with the
+  same ISA13 is recorded as a duplicate of the first;
+* a document is recorded once per identity (inbound: partner, interchange, group, set, type; outbound: the ERP key
+  and revision), so a rerun or backfill finds the existing record instead of making a second one;
+* an external effect is preceded by an intent row and followed by its outcome; a caller that finds an intent
+  without outcome must reconcile (look the record up remotely) before trying again;
+* outbound control numbers are allocated in the transaction that records the upload intent: no gaps, no repeats,
+  and a resend reuses the stored numbers and bytes.
+
+SQLite (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` so writers queue instead of failing) by default, under
+``$DAGSTER_HOME/ledger.sqlite``; PostgreSQL when ``EDI_LEDGER_URL`` (or the ``url`` argument) says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, Row, create_engine, event, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from edi_assets.ledger import schema as s
+
+Direction = Literal["in", "out"]
+Subject = Literal["file", "document", "upload", "group", "interchange"]
+
+
+class LedgerError(RuntimeError):
+    """The ledger cannot do what was asked (unknown record, a state change that is not allowed)."""
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def default_url() -> str:
+    url = os.environ.get("EDI_LEDGER_URL")
+    if url:
+        return url
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise LedgerError("set EDI_LEDGER_URL or DAGSTER_HOME: the ledger needs a place to live")
+    Path(home).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(home) / 'ledger.sqlite'}"
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN IMMEDIATE
+            cursor = dbapi_connection.cursor()
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=60000"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass(frozen=True)
+class Allocated:
+    """Control numbers handed to the renderer of one outbound interchange."""
+
+    interchange: str  # ISA13, nine digits
+    group: str  # GS06
+
+
+class Ledger:
+    """One ledger database; safe to share between threads, and between processes through the database."""
+
+    def __init__(self, url: str | None = None, *, actor: str = "pipeline") -> None:
+        self.url = url or default_url()
+        self.engine = _engine(self.url)
+        self.actor = actor
+        self.migrate()
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.engine.url.render_as_string(hide_password=True)})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def migrate(self) -> int:
+        """Bring the schema to :data:`schema.LATEST`; returns the version found before."""
+        with self.transaction() as c:
+            if c.dialect.name == "postgresql":
+                c.execute(text("SELECT pg_advisory_xact_lock(7316001)"))  # one migrator at a time
+            s.schema_version.create(c, checkfirst=True)
+            found = c.execute(select(func.max(s.schema_version.c.version))).scalar() or 0
+            for version in range(found, s.LATEST):
+                s.MIGRATIONS[version](c)
+                c.execute(insert(s.schema_version).values(version=version + 1))
+            return int(found)
+
+    def _audit(self, c: Connection, customer: str, subject: Subject | str, subject_id: int, step: str,
+               detail: Mapping[str, Any] | None = None, actor: str | None = None) -> None:
+        c.execute(insert(s.audit).values(at=now(), customer=customer, subject=subject, subject_id=subject_id,
+                                         step=step, detail=dict(detail or {}), actor=actor or self.actor))
+
+    def audit(self, customer: str, subject: Subject | str, subject_id: int, step: str,
+              detail: Mapping[str, Any] | None = None, actor: str | None = None) -> None:
+        """Record a step that changes no state (a reconciliation found nothing, a skipped duplicate...)."""
+        with self.transaction() as c:
+            self._audit(c, customer, subject, subject_id, step, detail, actor)
+
+    @staticmethod
+    def _insert_once(c: Connection, table: Any, values: Mapping[str, Any], key: Mapping[str, Any]) -> tuple[Row[Any],
+                                                                                                          bool]:
+        """Insert unless a row with ``key`` exists; the row and whether it is new. Concurrent callers converge on
+        one row: a loser of the race sees the unique constraint and reads the winner's row."""
+        where = [table.c[k] == v for k, v in key.items()]
+        found = c.execute(select(table).where(*where)).first()
+        if found is not None:
+            return found, False
+        try:
+            with c.begin_nested():
+                c.execute(insert(table).values(**values))
+        except IntegrityError:
+            found = c.execute(select(table).where(*where)).first()
+            if found is None:
+                raise
+            return found, False
+        return c.execute(select(table).where(*where)).one(), True
+
+    # -- inbound files and interchanges -------------------------------------------------------------------
+
+    def file_seen(self, *, customer: str, partner: str, folder: str, cleo_file_id: str, name: str, checksum: str,
+                  size: int) -> tuple[Row[Any], bool]:
+        """Record a downloaded Cleo file; (row, new). A file already recorded is not processed again."""
+        with self.transaction() as c:
+            at = now()
+            row, new = self._insert_once(c, s.files, dict(
+                customer=customer, partner=partner, folder=folder, cleo_file_id=cleo_file_id, name=name,
+                checksum=checksum, size=size, state="seen", created_at=at, updated_at=at),
+                dict(customer=customer, cleo_file_id=cleo_file_id, checksum=checksum))
+            if new:
+                self._audit(c, customer, "file", row.id, "file.seen",
+                            {"partner": partner, "folder": folder, "name": name, "cleo_file_id": cleo_file_id,
+                             "checksum": checksum, "size": size})
+            return row, new
+
+    def file_state(self, file_id: int, state: str, reason: str | None = None) -> None:
+        with self.transaction() as c:
+            row = c.execute(select(s.files).where(s.files.c.id == file_id)).one()
+            c.execute(update(s.files).where(s.files.c.id == file_id).values(state=state, reason=reason,
+                                                                           updated_at=now()))
+            self._audit(c, row.customer, "file", file_id, f"file.{state}", {"reason": reason} if reason else None)
+
+    def interchange_seen(self, *, customer: str, partner: str, file_id: int, sender: str,
+                         control_number: str) -> tuple[int, int | None]:
+        """Record one interchange of a file; (its id, the id of an earlier interchange with the same sender and
+        ISA13 from another file, when there is one: a duplicate to flag, not to post)."""
+        with self.transaction() as c:
+            earlier = c.execute(select(s.interchanges.c.id).where(
+                s.interchanges.c.customer == customer, s.interchanges.c.sender == sender,
+                s.interchanges.c.control_number == control_number, s.interchanges.c.file_id != file_id,
+                s.interchanges.c.duplicate_of.is_(None)).order_by(s.interchanges.c.id)).scalar()
+            row, new = self._insert_once(c, s.interchanges, dict(
+                customer=customer, partner=partner, file_id=file_id, sender=sender, control_number=control_number,
+                duplicate_of=earlier, created_at=now()), dict(file_id=file_id, control_number=control_number))
+            if new:
+                self._audit(c, customer, "interchange", row.id,
+                            "interchange.duplicate" if earlier else "interchange.seen",
+                            {"sender": sender, "control_number": control_number, "file_id": file_id,
+                             **({"duplicate_of": earlier} if earlier else {})})
+            return int(row.id), row.duplicate_of
+
+    def group_in(self, *, customer: str, partner: str, interchange_id: int, group_control_number: str,
+                 functional_id: str) -> int:
+        with self.transaction() as c:
+            row, _ = self._insert_once(c, s.groups_in, dict(
+                customer=customer, partner=partner, interchange_id=interchange_id,
+                group_control_number=group_control_number, functional_id=functional_id, created_at=now()),
+                dict(interchange_id=interchange_id, group_control_number=group_control_number))
+            return int(row.id)
+
+    # -- documents ----------------------------------------------------------------------------------------
+
+    def document(self, *, customer: str, partner: str, direction: Direction, doc_type: str, doc_key: str,
+                 number: str | None, payload: Mapping[str, Any], state: str, file_id: int | None = None,
+                 interchange_id: int | None = None, group_control_number: str | None = None,
+                 functional_id: str | None = None) -> tuple[Row[Any], bool]:
+        """Record a document once per identity; (row, new)."""
+        with self.transaction() as c:
+            at = now()
+            row, new = self._insert_once(c, s.documents, dict(
+                customer=customer, partner=partner, direction=direction, doc_type=doc_type, doc_key=doc_key,
+                number=number, payload=dict(payload), state=state, file_id=file_id, interchange_id=interchange_id,
+                group_control_number=group_control_number, functional_id=functional_id, attempts=0, created_at=at,
+                updated_at=at), dict(customer=customer, direction=direction, doc_key=doc_key))
+            if new:
+                self._audit(c, customer, "document", row.id, f"document.{state}",
+                            {"type": doc_type, "number": number, "key": doc_key, "partner": partner})
+            return row, new
+
+    def get_document(self, document_id: int) -> Row[Any]:
+        with self.engine.connect() as c:
+            row = c.execute(select(s.documents).where(s.documents.c.id == document_id)).first()
+        if row is None:
+            raise LedgerError(f"no document {document_id}")
+        return row
+
+    def set_document_state(self, document_id: int, state: str, reason: str | None = None,
+                           detail: Mapping[str, Any] | None = None) -> None:
+        with self.transaction() as c:
+            self._set_document_state(c, document_id, state, reason, detail)
+
+    def _set_document_state(self, c: Connection, document_id: int, state: str, reason: str | None,
+                            detail: Mapping[str, Any] | None = None) -> Row[Any]:
+        row = c.execute(select(s.documents).where(s.documents.c.id == document_id)).first()
+        if row is None:
+            raise LedgerError(f"no document {document_id}")
+        c.execute(update(s.documents).where(s.documents.c.id == document_id).values(
+            state=state, reason=reason, updated_at=now()))
+        self._audit(c, row.customer, "document", document_id, f"document.{state}",
+                    {**({"reason": reason} if reason else {}), **(detail or {})})
+        return row
+
+    def documents(self, customer: str, *, direction: Direction | None = None, states: list[str] | None = None,
+                  ids: list[int] | None = None) -> list[Row[Any]]:
+        query = select(s.documents).where(s.documents.c.customer == customer)
+        if direction:
+            query = query.where(s.documents.c.direction == direction)
+        if states:
+            query = query.where(s.documents.c.state.in_(states))
+        if ids:
+            query = query.where(s.documents.c.id.in_(ids))
+        with self.engine.connect() as c:
+            return list(c.execute(query.order_by(s.documents.c.id)))
+
+    # -- holds --------------------------------------------------------------------------------------------
+
+    def hold(self, *, customer: str, partner: str | None, subject: Subject, subject_id: int, code: str,
+             reason: str) -> int:
+        """Hold a record with a reason a person can act on; a document's state becomes ``held``. An open hold
+        of the same subject is replaced (a replay that fails again updates the reason, not the count)."""
+        with self.transaction() as c:
+            c.execute(update(s.holds).where(s.holds.c.subject == subject, s.holds.c.subject_id == subject_id,
+                                            s.holds.c.state == "open")
+                      .values(state="superseded", resolved_at=now()))
+            hold_id = c.execute(insert(s.holds).values(
+                customer=customer, partner=partner, subject=subject, subject_id=subject_id, code=code,
+                reason=reason, state="open", created_at=now()).returning(s.holds.c.id)).scalar_one()
+            if subject == "document":
+                self._set_document_state(c, subject_id, "held", reason, {"hold": hold_id, "code": code})
+            elif subject == "file":
+                c.execute(update(s.files).where(s.files.c.id == subject_id).values(
+                    state="held", reason=reason, updated_at=now()))
+                self._audit(c, customer, subject, subject_id, "file.held", {"hold": hold_id, "code": code,
+                                                                            "reason": reason})
+            else:
+                self._audit(c, customer, subject, subject_id, f"{subject}.held",
+                            {"hold": hold_id, "code": code, "reason": reason})
+            return int(hold_id)
+
+    def holds(self, customer: str, *, open_only: bool = True) -> list[Row[Any]]:
+        query = select(s.holds).where(s.holds.c.customer == customer)
+        if open_only:
+            query = query.where(s.holds.c.state == "open")
+        with self.engine.connect() as c:
+            return list(c.execute(query.order_by(s.holds.c.id)))
+
+    def resolve_hold(self, hold_id: int, *, state: Literal["replayed", "approved", "released"], by: str,
+                     note: str | None = None) -> Row[Any]:
+        with self.transaction() as c:
+            row = c.execute(select(s.holds).where(s.holds.c.id == hold_id)).first()
+            if row is None:
+                raise LedgerError(f"no hold {hold_id}")
+            if row.state != "open":
+                raise LedgerError(f"hold {hold_id} is {row.state}, not open")
+            c.execute(update(s.holds).where(s.holds.c.id == hold_id).values(
+                state=state, resolved_by=by, resolution=note, resolved_at=now()))
+            self._audit(c, row.customer, row.subject, row.subject_id, f"hold.{state}",
+                        {"hold": hold_id, "note": note}, actor=by)
+            return row
+
+    def approved(self, subject: Subject, subject_id: int, code: str) -> bool:
+        """Whether a person approved an override of this kind of hold for this record."""
+        with self.engine.connect() as c:
+            return c.execute(select(s.holds.c.id).where(
+                s.holds.c.subject == subject, s.holds.c.subject_id == subject_id, s.holds.c.code == code,
+                s.holds.c.state == "approved")).first() is not None
+
+    # -- ERP postings -------------------------------------------------------------------------------------
+
+    def posting_intent(self, document_id: int, system: str) -> tuple[Row[Any], bool]:
+        """Record the intent to post (before the call); (posting row, whether an earlier attempt left an intent
+        or a failure without outcome, which the caller must reconcile before posting)."""
+        with self.transaction() as c:
+            doc = c.execute(select(s.documents).where(s.documents.c.id == document_id)).one()
+            at = now()
+            row, new = self._insert_once(c, s.postings, dict(
+                document_id=document_id, customer=doc.customer, system=system, state="intent", attempts=1,
+                created_at=at, updated_at=at), dict(document_id=document_id))
+            if row.state in ("done", "queued"):
+                return row, False
+            must_reconcile = not new and row.state in ("intent", "unknown")
+            if not new:
+                c.execute(update(s.postings).where(s.postings.c.id == row.id).values(
+                    state="intent", attempts=s.postings.c.attempts + 1, updated_at=at))
+            c.execute(update(s.documents).where(s.documents.c.id == document_id).values(
+                state="posting", attempts=s.documents.c.attempts + 1, updated_at=at))
+            self._audit(c, doc.customer, "document", document_id, "posting.intent",
+                        {"system": system, "attempt": row.attempts + (0 if new else 1),
+                         **({"reconcile": True} if must_reconcile else {})})
+            return c.execute(select(s.postings).where(s.postings.c.id == row.id)).one(), must_reconcile
+
+    def posting_done(self, document_id: int, *, record_kind: str, record_id: str, existed: bool = False,
+                     queued: bool = False, detail: Mapping[str, Any] | None = None) -> None:
+        state = "queued" if queued else "done"
+        with self.transaction() as c:
+            c.execute(update(s.postings).where(s.postings.c.document_id == document_id).values(
+                state=state, record_kind=record_kind, record_id=record_id, existed=existed,
+                detail=dict(detail or {}), error=None, updated_at=now()))
+            self._set_document_state(c, document_id, "queued" if queued else "posted", None,
+                                     {"record_kind": record_kind, "record_id": record_id, "existed": existed,
+                                      **(detail or {})})
+
+    def posting_failed(self, document_id: int, error: str, *, unknown: bool = False) -> None:
+        """An attempt failed; ``unknown``: it may have taken effect (reconcile before the next try)."""
+        with self.transaction() as c:
+            c.execute(update(s.postings).where(s.postings.c.document_id == document_id).values(
+                state="unknown" if unknown else "failed", error=error, updated_at=now()))
+            self._set_document_state(c, document_id, "failed", error, {"outcome_unknown": unknown})
+
+    def posting(self, document_id: int) -> Row[Any] | None:
+        with self.engine.connect() as c:
+            return c.execute(select(s.postings).where(s.postings.c.document_id == document_id)).first()
+
+    # -- outbound uploads and control numbers -------------------------------------------------------------
+
+    def upload_intent(self, *, customer: str, partner: str, kind: Literal["document", "ack"], subject_key: str,
+                      folder: str, render: Callable[[Allocated], tuple[str, bytes]],
+                      document_id: int | None = None, functional_id: str | None = None,
+                      ack_due: dt.timedelta | None = None) -> Row[Any]:
+        """The upload of one interchange, recorded before it is sent. The first call allocates the next ISA13
+        and GS06 for the partner, renders with them and stores name and bytes in the same transaction; later
+        calls for the same subject return the stored row, so a resend reuses its numbers and bytes."""
+        with self.transaction() as c:
+            found = c.execute(select(s.uploads).where(s.uploads.c.customer == customer, s.uploads.c.kind == kind,
+                                                      s.uploads.c.subject_key == subject_key)).first()
+            if found is not None:
+                return found
+            numbers = self._allocate(c, customer, partner)
+            name, content = render(numbers)
+            at = now()
+            upload_id = c.execute(insert(s.uploads).values(
+                customer=customer, partner=partner, kind=kind, subject_key=subject_key, folder=folder,
+                file_name=name, interchange_control_number=numbers.interchange,
+                group_control_number=numbers.group, content=content, state="intent", created_at=at,
+                updated_at=at).returning(s.uploads.c.id)).scalar_one()
+            if kind == "document" and functional_id:
+                c.execute(insert(s.groups_out).values(
+                    customer=customer, partner=partner, upload_id=upload_id, group_control_number=numbers.group,
+                    functional_id=functional_id, due_at=at + (ack_due or dt.timedelta(hours=4)), created_at=at))
+            if document_id is not None:
+                c.execute(update(s.documents).where(s.documents.c.id == document_id).values(
+                    state="uploading", updated_at=at))
+            self._audit(c, customer, "upload", upload_id, "upload.intent",
+                        {"file_name": name, "folder": folder, "isa13": numbers.interchange,
+                         "gs06": numbers.group, "subject": subject_key, "bytes": len(content)})
+            return c.execute(select(s.uploads).where(s.uploads.c.id == upload_id)).one()
+
+    def _allocate(self, c: Connection, customer: str, partner: str) -> Allocated:
+        self._insert_once(c, s.control_numbers, dict(customer=customer, partner=partner, last_interchange=0,
+                                                      last_group=0), dict(customer=customer, partner=partner))
+        row = c.execute(update(s.control_numbers)
+                        .where(s.control_numbers.c.customer == customer, s.control_numbers.c.partner == partner)
+                        .values(last_interchange=s.control_numbers.c.last_interchange % 999_999_999 + 1,
+                                last_group=s.control_numbers.c.last_group % 999_999_999 + 1)
+                        .returning(s.control_numbers.c.last_interchange, s.control_numbers.c.last_group)).one()
+        return Allocated(interchange=f"{row.last_interchange:09d}", group=str(row.last_group))
+
+    def upload_done(self, upload_id: int, cleo_file_id: str, *, found: bool = False) -> None:
+        """The upload's outcome; ``found``: reconciliation found the file already in Cleo."""
+        with self.transaction() as c:
+            row = c.execute(select(s.uploads).where(s.uploads.c.id == upload_id)).one()
+            c.execute(update(s.uploads).where(s.uploads.c.id == upload_id).values(
+                state="done", cleo_file_id=cleo_file_id, updated_at=now()))
+            if row.kind == "document":
+                c.execute(update(s.documents).where(s.documents.c.customer == row.customer,
+                                                    s.documents.c.direction == "out",
+                                                    s.documents.c.id == _int_or_none(row.subject_key))
+                          .values(state="uploaded", updated_at=now()))
+            self._audit(c, row.customer, "upload", upload_id, "upload.done",
+                        {"cleo_file_id": cleo_file_id, "found_by_reconciliation": found})
+
+    def uploads(self, customer: str, *, states: list[str] | None = None,
+                kind: str | None = None) -> list[Row[Any]]:
+        query = select(s.uploads).where(s.uploads.c.customer == customer)
+        if states:
+            query = query.where(s.uploads.c.state.in_(states))
+        if kind:
+            query = query.where(s.uploads.c.kind == kind)
+        with self.engine.connect() as c:
+            return list(c.execute(query.order_by(s.uploads.c.id)))
+
+    # -- 997s ---------------------------------------------------------------------------------------------
+
+    def ack_sent(self, group_in_id: int, status: str, upload_id: int) -> None:
+        with self.transaction() as c:
+            row = c.execute(select(s.groups_in).where(s.groups_in.c.id == group_in_id)).one()
+            c.execute(update(s.groups_in).where(s.groups_in.c.id == group_in_id).values(
+                ack_status=status, ack_upload_id=upload_id))
+            self._audit(c, row.customer, "group", group_in_id, "ack.sent", {"status": status, "upload": upload_id,
+                                                                            "gs06": row.group_control_number})
+
+    def ack_received(self, *, customer: str, partner: str, group_control_number: str, status: str) -> int | None:
+        """Match a partner's 997 to the outbound group it answers; the group's id, or None when we never sent
+        such a group (the caller holds the 997)."""
+        with self.transaction() as c:
+            row = c.execute(select(s.groups_out).where(
+                s.groups_out.c.customer == customer, s.groups_out.c.partner == partner,
+                s.groups_out.c.group_control_number == (group_control_number.lstrip("0") or "0"))).first()
+            if row is None:
+                return None
+            c.execute(update(s.groups_out).where(s.groups_out.c.id == row.id).values(
+                ack_status=status, acked_at=now()))
+            upload = c.execute(select(s.uploads).where(s.uploads.c.id == row.upload_id)).one()
+            document_id = _int_or_none(upload.subject_key)
+            if document_id is not None:
+                self._set_document_state(c, document_id, "acknowledged" if status in ("A", "E") else "ack_rejected",
+                                         None, {"ack_status": status})
+            self._audit(c, customer, "group", row.id, "ack.received", {"status": status, "gs06": group_control_number})
+            return int(row.id)
+
+    def groups_in(self, customer: str) -> list[Row[Any]]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(s.groups_in).where(s.groups_in.c.customer == customer)))
+
+    def groups_out(self, customer: str) -> list[Row[Any]]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(s.groups_out).where(s.groups_out.c.customer == customer)))
+
+    # -- cursors and reading ------------------------------------------------------------------------------
+
+    def cursor(self, customer: str, name: str) -> str | None:
+        with self.engine.connect() as c:
+            value = c.execute(select(s.cursors.c.value).where(s.cursors.c.customer == customer,
+                                                              s.cursors.c.name == name)).scalar()
+        return None if value is None else str(value)
+
+    def set_cursor(self, customer: str, name: str, value: str | None) -> None:
+        with self.transaction() as c:
+            done = c.execute(update(s.cursors).where(s.cursors.c.customer == customer, s.cursors.c.name == name)
+                             .values(value=value, updated_at=now())).rowcount
+            if not done:
+                c.execute(insert(s.cursors).values(customer=customer, name=name, value=value, updated_at=now()))
+
+    def trail(self, subject: Subject | str, subject_id: int) -> list[Row[Any]]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(s.audit).where(s.audit.c.subject == subject,
+                                                        s.audit.c.subject_id == subject_id)
+                                  .order_by(s.audit.c.id)))
+
+    def find_documents(self, reference: str, customer: str | None = None) -> list[Row[Any]]:
+        """Documents by ledger id, number (invoice, PO, shipment) or identity key."""
+        query = select(s.documents)
+        if reference.isdigit():
+            query = query.where((s.documents.c.id == int(reference)) | (s.documents.c.number == reference))
+        else:
+            query = query.where((s.documents.c.number == reference) | (s.documents.c.doc_key == reference))
+        if customer:
+            query = query.where(s.documents.c.customer == customer)
+        with self.engine.connect() as c:
+            return list(c.execute(query.order_by(s.documents.c.id)))
+
+    def counts(self, customer: str) -> list[dict[str, Any]]:
+        """Documents per direction, type, partner and state (the pipeline's materialization tables)."""
+        d = s.documents.c
+        query = (select(d.direction, d.doc_type, d.partner, d.state, func.count().label("documents"))
+                 .where(d.customer == customer).group_by(d.direction, d.doc_type, d.partner, d.state)
+                 .order_by(d.direction, d.doc_type, d.partner, d.state))
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(query)]
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
