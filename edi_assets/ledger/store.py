@@ -80,8 +80,8 @@ def _engine(url: str) -> Engine:
 class Allocated:
     """Control numbers handed to the renderer of one outbound interchange."""
 
-    interchange: str  # ISA13, nine digits
-    group: str  # GS06
+    interchange: str  # ISA13 of the first interchange, nine digits
+    group: str  # GS06 of the first group; an upload given n of each uses the n consecutive numbers
 
 
 class Ledger:
@@ -164,6 +164,20 @@ class Ledger:
                             {"partner": partner, "folder": folder, "name": name, "cleo_file_id": cleo_file_id,
                              "checksum": checksum, "size": size})
             return row, new
+
+    def files_by_cleo_id(self, customer: str, cleo_file_id: str) -> list[Row[Any]]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(s.files).where(s.files.c.customer == customer,
+                                                        s.files.c.cleo_file_id == cleo_file_id)))
+
+    def files_ready_to_finish(self, customer: str) -> list[Row[Any]]:
+        """Processed files none of whose documents still waits to be posted."""
+        d = s.documents.c
+        waiting = select(d.id).where(d.file_id == s.files.c.id, d.state.in_(["received", "failed", "posting"]))
+        with self.engine.connect() as c:
+            return list(c.execute(select(s.files).where(s.files.c.customer == customer,
+                                                        s.files.c.state == "processed", ~waiting.exists())
+                                  .order_by(s.files.c.id)))
 
     def file_state(self, file_id: int, state: str, reason: str | None = None) -> None:
         with self.transaction() as c:
@@ -358,16 +372,17 @@ class Ledger:
     def upload_intent(self, *, customer: str, partner: str, kind: Literal["document", "ack"], subject_key: str,
                       folder: str, render: Callable[[Allocated], tuple[str, bytes]],
                       document_id: int | None = None, functional_id: str | None = None,
-                      ack_due: dt.timedelta | None = None) -> Row[Any]:
+                      ack_due: dt.timedelta | None = None, interchanges: int = 1, groups: int = 1) -> Row[Any]:
         """The upload of one interchange, recorded before it is sent. The first call allocates the next ISA13
-        and GS06 for the partner, renders with them and stores name and bytes in the same transaction; later
-        calls for the same subject return the stored row, so a resend reuses its numbers and bytes."""
+        and GS06 for the partner (``interchanges`` and ``groups`` consecutive ones), renders with them and stores
+        name and bytes in the same transaction; later calls for the same subject return the stored row, so a
+        resend reuses its numbers and bytes. A render that fails rolls the allocation back: no gap."""
         with self.transaction() as c:
             found = c.execute(select(s.uploads).where(s.uploads.c.customer == customer, s.uploads.c.kind == kind,
                                                       s.uploads.c.subject_key == subject_key)).first()
             if found is not None:
                 return found
-            numbers = self._allocate(c, customer, partner)
+            numbers = self._allocate(c, customer, partner, interchanges, groups)
             name, content = render(numbers)
             at = now()
             upload_id = c.execute(insert(s.uploads).values(
@@ -387,15 +402,18 @@ class Ledger:
                          "gs06": numbers.group, "subject": subject_key, "bytes": len(content)})
             return c.execute(select(s.uploads).where(s.uploads.c.id == upload_id)).one()
 
-    def _allocate(self, c: Connection, customer: str, partner: str) -> Allocated:
+    def _allocate(self, c: Connection, customer: str, partner: str, interchanges: int, groups: int) -> Allocated:
         self._insert_once(c, s.control_numbers, dict(customer=customer, partner=partner, last_interchange=0,
                                                       last_group=0), dict(customer=customer, partner=partner))
         row = c.execute(update(s.control_numbers)
                         .where(s.control_numbers.c.customer == customer, s.control_numbers.c.partner == partner)
-                        .values(last_interchange=s.control_numbers.c.last_interchange % 999_999_999 + 1,
-                                last_group=s.control_numbers.c.last_group % 999_999_999 + 1)
+                        .values(last_interchange=s.control_numbers.c.last_interchange + interchanges,
+                                last_group=s.control_numbers.c.last_group + groups)
                         .returning(s.control_numbers.c.last_interchange, s.control_numbers.c.last_group)).one()
-        return Allocated(interchange=f"{row.last_interchange:09d}", group=str(row.last_group))
+        if row.last_interchange > 999_999_999 or row.last_group > 999_999_999:
+            raise LedgerError(f"control numbers for {customer}/{partner} are exhausted: agree a reset with the partner")
+        return Allocated(interchange=f"{row.last_interchange - interchanges + 1:09d}",
+                         group=str(row.last_group - groups + 1))
 
     def upload_done(self, upload_id: int, cleo_file_id: str, *, found: bool = False) -> None:
         """The upload's outcome; ``found``: reconciliation found the file already in Cleo."""
