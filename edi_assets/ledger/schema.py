@@ -50,7 +50,8 @@ files = Table(
     Column("name", String(400), nullable=False),
     Column("checksum", String(64), nullable=False),  # sha256 of the bytes
     Column("size", BigInteger, nullable=False),
-    Column("state", String(20), nullable=False),  # seen, processed, held, duplicate
+    Column("content", LargeBinary, nullable=False),  # the bytes as received: read, replayed and audited from here
+    Column("state", String(20), nullable=False),  # seen, processed, held, finished
     Column("reason", Text),
     _at(), _at("updated_at"),
     UniqueConstraint("customer", "cleo_file_id", "checksum", name="uq_files_cleo"),

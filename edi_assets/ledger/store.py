@@ -19,6 +19,7 @@ SQLite (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` so writers queue instead 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -150,20 +151,29 @@ class Ledger:
 
     # -- inbound files and interchanges -------------------------------------------------------------------
 
-    def file_seen(self, *, customer: str, partner: str, folder: str, cleo_file_id: str, name: str, checksum: str,
-                  size: int) -> tuple[Row[Any], bool]:
-        """Record a downloaded Cleo file; (row, new). A file already recorded is not processed again."""
+    def file_seen(self, *, customer: str, partner: str, folder: str, cleo_file_id: str, name: str,
+                  content: bytes) -> tuple[Row[Any], bool]:
+        """Record a downloaded Cleo file with its bytes; (row, new). Once per Cleo file id and checksum."""
+        checksum = hashlib.sha256(content).hexdigest()
+        size = len(content)
         with self.transaction() as c:
             at = now()
             row, new = self._insert_once(c, s.files, dict(
                 customer=customer, partner=partner, folder=folder, cleo_file_id=cleo_file_id, name=name,
-                checksum=checksum, size=size, state="seen", created_at=at, updated_at=at),
+                checksum=checksum, size=size, content=content, state="seen", created_at=at, updated_at=at),
                 dict(customer=customer, cleo_file_id=cleo_file_id, checksum=checksum))
             if new:
                 self._audit(c, customer, "file", row.id, "file.seen",
                             {"partner": partner, "folder": folder, "name": name, "cleo_file_id": cleo_file_id,
                              "checksum": checksum, "size": size})
             return row, new
+
+    def files(self, customer: str, *, states: list[str] | None = None) -> list[Row[Any]]:
+        query = select(s.files).where(s.files.c.customer == customer)
+        if states:
+            query = query.where(s.files.c.state.in_(states))
+        with self.engine.connect() as c:
+            return list(c.execute(query.order_by(s.files.c.id)))
 
     def files_by_cleo_id(self, customer: str, cleo_file_id: str) -> list[Row[Any]]:
         with self.engine.connect() as c:
