@@ -10,6 +10,8 @@
     edi credentials list [CUSTOMER]     (customer, name) pairs, never values
     edi credentials delete CUSTOMER NAME
     edi credentials rotate-key          re-encrypt every credential under a new key
+    edi holds CUSTOMER | holds approve HOLD --by NAME | replay CUSTOMER [--ids ...] | audit DOCUMENT
+                                        operations on the ledger (see edi_assets.cli_ops)
 
 Bad input never produces a traceback: one line on stderr says what is wrong and where.
 """
@@ -393,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     cdel.set_defaults(func=cmd_credentials_delete)
     crot = cred.add_parser("rotate-key", parents=[vault_opts], help="re-encrypt everything under a new key")
     crot.set_defaults(func=cmd_credentials_rotate)
+    from edi_assets import cli_ops
+
+    cli_ops.add_commands(sub)
     return p
 
 

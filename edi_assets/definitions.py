@@ -1,7 +1,6 @@
 """Builds the Dagster Definitions object, nothing else."""
 
-from dagster import Definitions
+from edi_assets.customers import load_customers
+from edi_assets.defs import build_definitions
 
-from edi_assets.defs import all_assets
-
-defs = Definitions(assets=all_assets())
+defs = build_definitions(load_customers())

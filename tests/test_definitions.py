@@ -1,21 +1,37 @@
-"""The Dagster code location loads, and its (placeholder) asset materializes."""
+"""The Dagster code location loads with the product's assets, checks, jobs, sensors and schedules."""
 
 from __future__ import annotations
 
-from dagster import materialize
-
 from edi_assets.definitions import defs
-from edi_assets.defs import x12_segment_dictionary
 
 
-def test_definitions_load_with_the_dictionary_asset() -> None:
+def test_definitions_hold_the_inbound_and_outbound_assets() -> None:
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert "x12_segment_dictionary" in keys
+    assert keys == {"inbound_files", "inbound_interchanges", "erp_postings", "erp_outbound_documents",
+                    "cleo_uploads"}
 
 
-def test_dictionary_asset_materializes() -> None:
-    result = materialize([x12_segment_dictionary])
-    assert result.success
-    value = result.output_for_node("x12_segment_dictionary")
-    assert value["segments"] > 150
-    assert value["with_elements"] > 100
+def test_inbound_lineage_reads_files_then_interchanges_then_postings() -> None:
+    graph = defs.resolve_asset_graph()
+    parents = {k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
+               for k in graph.get_all_asset_keys()}
+    assert parents["inbound_interchanges"] == {"inbound_files"}
+    assert parents["erp_postings"] == {"inbound_interchanges"}
+    assert parents["cleo_uploads"] == {"erp_outbound_documents"}
+
+
+def test_every_customer_with_outbound_flows_has_its_own_schedule() -> None:
+    assert sorted(s.name for s in defs.schedules) == ["outbound_acme", "outbound_bluefin", "outbound_delta",
+                                                      "outbound_evergreen"]
+
+
+def test_sensors_and_the_replay_job_are_defined() -> None:
+    assert {s.name for s in defs.sensors} == {"customers_sensor", "inbound_files_sensor",
+                                             "quickbooks_outcomes_sensor"}
+    assert defs.get_job_def("replay_job") is not None
+
+
+def test_the_four_partition_checks_are_defined() -> None:
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert checks == {"every_inbound_group_acknowledged", "no_stale_holds", "outbound_groups_acknowledged_in_time",
+                      "every_upload_confirmed"}

@@ -1,19 +1,19 @@
-"""Dagster wiring: assets, sensors, schedules, checks, jobs and resources (thin wrappers only)."""
+"""Dagster wiring, and the only package that imports Dagster: assets, checks, jobs, sensors, schedules and the
+resource, each a thin wrapper over :mod:`edi_assets.pipeline`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dagster import Definitions
 
-from dagster import AssetsDefinition, asset
-
-
-@asset(description="The segment dictionary the X12 engine validates against (ids and element rules).")
-def x12_segment_dictionary() -> dict[str, int]:
-    from edi_assets.x12.dictionary import segment_definitions
-
-    defs = segment_definitions()
-    return {"segments": len(defs), "with_elements": sum(1 for d in defs.values() if d.has_elements)}
+from edi_assets.customers import CustomersFile
+from edi_assets.defs.assets import INBOUND, OUTBOUND
+from edi_assets.defs.checks import CHECKS
+from edi_assets.defs.jobs import JOBS
+from edi_assets.defs.resources import EdiResource
+from edi_assets.defs.schedules import outbound_schedules
+from edi_assets.defs.sensors import SENSORS
 
 
-def all_assets() -> Sequence[AssetsDefinition]:
-    return [x12_segment_dictionary]
+def build_definitions(customers: CustomersFile, resource: EdiResource | None = None) -> Definitions:
+    return Definitions(assets=[*INBOUND, *OUTBOUND], asset_checks=CHECKS, jobs=JOBS, sensors=SENSORS,
+                       schedules=outbound_schedules(customers), resources={"edi": resource or EdiResource()})

@@ -482,6 +482,15 @@ class Ledger:
         with self.engine.connect() as c:
             return list(c.execute(select(s.groups_in).where(s.groups_in.c.customer == customer)))
 
+    def unacknowledged_groups(self, customer: str) -> list[Row[Any]]:
+        """Inbound groups (not 997s, not of a duplicate interchange) that no 997 of ours answered yet."""
+        g, i = s.groups_in.c, s.interchanges.c
+        query = (select(s.groups_in).join(s.interchanges, i.id == g.interchange_id)
+                 .where(g.customer == customer, g.functional_id != "FA", g.ack_status.is_(None),
+                        i.duplicate_of.is_(None)).order_by(g.id))
+        with self.engine.connect() as c:
+            return list(c.execute(query))
+
     def groups_out(self, customer: str) -> list[Row[Any]]:
         with self.engine.connect() as c:
             return list(c.execute(select(s.groups_out).where(s.groups_out.c.customer == customer)))

@@ -1,0 +1,29 @@
+"""Materialization metadata an analyst reads: counts and holds as markdown tables (pandas), never a secret."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from dagster import MetadataValue
+
+from edi_assets.connectors.redaction import redact
+
+
+def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], empty: str = "none") -> MetadataValue:
+    """A markdown table of ``rows`` (every cell passed through redaction), or ``empty`` when there are none."""
+    frame = pd.DataFrame([{c: redact(str(r.get(c, ""))) for c in columns} for r in rows], columns=list(columns))
+    if frame.empty:
+        return MetadataValue.md(f"_{empty}_")
+    return MetadataValue.md(frame.to_markdown(index=False))
+
+
+def counts_table(counts: Counter[tuple[str, str]], label: str = "documents") -> MetadataValue:
+    rows = [{"partner": partner, "type": doc_type, label: n} for (partner, doc_type), n in sorted(counts.items())]
+    return table(rows, ["partner", "type", label])
+
+
+def held_table(held: list[dict[str, Any]]) -> MetadataValue:
+    return table(held, ["partner", "type", "document", "reason"], empty="nothing held")

@@ -1,0 +1,334 @@
+"""Inbound: partners' files in Cleo → ledger records (with 997s back) → ERP postings.
+
+Three steps, each safe to repeat after a crash at any point:
+
+1. :func:`fetch_files` downloads each file of the partners' inbound folders that the ledger does not hold and
+   records it with its bytes; :func:`read_files` reads each recorded file, records its interchanges and
+   documents (holding what cannot be posted, with the reason), then uploads one 997 per functional group back
+   to the partner. Nothing is acknowledged before the ledger holds the documents; nothing in Cleo is moved or
+   deleted before the documents are posted.
+2. :func:`post_documents` posts each received document to the ERP: intent, then (after an earlier attempt
+   whose outcome is unknown) reconciliation by lookup, then the post, then the outcome.
+3. :func:`finish_files` applies the customer's after-processing setting (keep, delete, move to archive) to
+   files whose documents have all been posted or held.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from edi_assets.connectors.errors import (
+    AuthenticationError,
+    ConnectorError,
+    MappingError,
+    NotFound,
+    OutcomeUnknown,
+    RemoteRejected,
+)
+from edi_assets.customers import Partner
+from edi_assets.documents import DOCUMENT_TYPES, Document, FunctionalAck
+from edi_assets.ledger import Allocated
+from edi_assets.pipeline.runtime import CustomerRuntime
+from edi_assets.translate import acknowledgment_file, document_of, envelope_ref
+from edi_assets.x12.analyze import analyze
+from edi_assets.x12.envelope import FileIssue, Group, Interchange, InterchangeEnd, TransactionSet
+from edi_assets.x12.reader import X12Reader
+
+_NUMBER_FIELDS = ("invoice_number", "po_number", "shipment_id", "group_control_number")
+POSTABLE_STATES = ["received", "failed", "posting"]
+
+
+@dataclass
+class InboundReport:
+    files: int = 0
+    documents: Counter[tuple[str, str]] = field(default_factory=Counter)  # (partner, type)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    acks_sent: int = 0
+    duplicates: int = 0
+
+    def merge(self, other: InboundReport) -> None:
+        self.files += other.files
+        self.documents.update(other.documents)
+        self.held.extend(other.held)
+        self.acks_sent += other.acks_sent
+        self.duplicates += other.duplicates
+
+
+@dataclass
+class PostingReport:
+    posted: Counter[str] = field(default_factory=Counter)  # per type
+    reconciled: int = 0
+    queued: int = 0
+    held: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_document(doc_type: str, payload: Any) -> Document:
+    """A canonical document back from the JSON the ledger stored."""
+    document: Document = DOCUMENT_TYPES[doc_type].model_validate(payload)  # type: ignore[assignment]
+    return document
+
+
+def document_number(document: Document) -> str | None:
+    for name in _NUMBER_FIELDS:
+        value = getattr(document, name, None)
+        if value:
+            return str(value)
+    return None
+
+
+# -- step 1: files ----------------------------------------------------------------------------------------
+
+
+def fetch_files(rt: CustomerRuntime) -> InboundReport:
+    """Download every file of the partners' inbound folders that the ledger does not hold yet, and record it
+    with its bytes. Nothing in Cleo changes here, so a crash before the ledger commit loses nothing."""
+    report = InboundReport()
+    for partner in rt.customer.partners:
+        fresh = [f for f in rt.cleo.list_folder(partner.inbound)
+                 if not rt.ledger.files_by_cleo_id(rt.customer.id, f.id)]
+        if fresh:
+            rt.progress(f"{rt.customer.id}: {len(fresh)} new file(s) from {partner.id}")
+        for cleo_file in fresh:
+            content = rt.cleo.download(cleo_file.id)
+            _, new = rt.ledger.file_seen(customer=rt.customer.id, partner=partner.id, folder=partner.inbound,
+                                         cleo_file_id=cleo_file.id, name=cleo_file.name, content=content)
+            report.files += int(new)
+    return report
+
+
+def read_files(rt: CustomerRuntime) -> InboundReport:
+    """Read every recorded file not read yet: interchanges, groups and documents into the ledger (holding what
+    cannot be posted, with the reason), then one 997 per functional group back to the partner."""
+    report = InboundReport()
+    for row in rt.ledger.files(rt.customer.id, states=["seen"]):
+        report.merge(read_file(rt, row))
+    return report
+
+
+def read_file(rt: CustomerRuntime, file_row: Any) -> InboundReport:
+    """Read and acknowledge one recorded file; repeating it after a crash records nothing twice."""
+    ledger, customer = rt.ledger, rt.customer
+    partner = customer.partner(file_row.partner)
+    report = InboundReport(files=1)
+    content = bytes(file_row.content)
+    reading = _read(rt, partner, file_row.id, content)
+    if reading.not_x12:
+        reason = f"not an X12 file: {reading.not_x12}"
+        ledger.hold(customer=customer.id, partner=partner.id, subject="file", subject_id=file_row.id, code="x12",
+                    reason=reason)
+        report.held.append({"partner": partner.id, "document": file_row.name, "reason": reason})
+        return report
+    report.documents.update(reading.documents)
+    report.held.extend(reading.held)
+    report.duplicates += reading.duplicates
+    if reading.groups:
+        report.acks_sent += _acknowledge(rt, partner, file_row.id, content, reading)
+    ledger.file_state(file_row.id, "processed")
+    return report
+
+
+@dataclass
+class _Reading:
+    not_x12: str | None = None
+    documents: Counter[tuple[str, str]] = field(default_factory=Counter)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)  # groups_in ids that need a 997 (997 groups do not)
+    interchanges: int = 0
+    duplicates: int = 0
+
+
+def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -> _Reading:
+    """Record every interchange, group and document of the file; hold what must not be posted."""
+    ledger, customer = rt.ledger, rt.customer
+    reading = _Reading()
+    pending: list[tuple[TransactionSet, Document | None, list[str]]] = []
+    interchange_id = 0
+    duplicate_of: int | None = None
+    group_ids: dict[int, int] = {}
+    for event in X12Reader(content):
+        if isinstance(event, FileIssue):
+            if event.issue.is_error and reading.interchanges == 0 and not pending:
+                reading.not_x12 = event.issue.message
+        elif isinstance(event, Interchange):
+            reading.interchanges += 1
+            sender = f"{event.sender_qualifier}:{event.sender_id}"
+            interchange_id, duplicate_of = ledger.interchange_seen(
+                customer=customer.id, partner=partner.id, file_id=file_id, sender=sender,
+                control_number=event.control_number)
+            pending = []
+        elif isinstance(event, Group):
+            group_id = ledger.group_in(customer=customer.id, partner=partner.id, interchange_id=interchange_id,
+                                       group_control_number=event.control_number, functional_id=event.functional_id)
+            group_ids[id(event)] = group_id
+            if event.functional_id != "FA" and duplicate_of is None:
+                reading.groups.append(group_id)
+        elif isinstance(event, TransactionSet):
+            analysis = analyze(event)
+            document, issues = document_of(analysis)
+            pending.append((event, document, [i.message for i in issues if i.is_error]))
+        elif isinstance(event, InterchangeEnd):
+            envelope_errors = [i.message for i in event.interchange.issues if i.is_error]
+            for ts, document, errors in pending:
+                group_errors = [i.message for i in ts.group.issues if i.is_error] if ts.group else []
+                _record(rt, partner, file_id, interchange_id, ts, document,
+                        errors + group_errors + envelope_errors, duplicate_of, reading)
+            pending = []
+    if reading.interchanges == 0 and reading.not_x12 is None:
+        reading.not_x12 = "no interchange (ISA) in the file"
+    return reading
+
+
+def _record(rt: CustomerRuntime, partner: Partner, file_id: int, interchange_id: int, ts: TransactionSet,
+            document: Document | None, errors: list[str], duplicate_of: int | None, reading: _Reading) -> None:
+    ledger, customer = rt.ledger, rt.customer
+    envelope = envelope_ref(ts)
+    payload = document.model_dump(mode="json") if document is not None else {"errors": errors}
+    row, new = ledger.document(
+        customer=customer.id, partner=partner.id, direction="in", doc_type=ts.set_id, doc_key=envelope.key,
+        number=document_number(document) if document is not None else None, payload=payload, state="received",
+        file_id=file_id, interchange_id=interchange_id, group_control_number=envelope.group_control_number,
+        functional_id=envelope.functional_id)
+    if not new:
+        return
+    reading.documents[(partner.id, ts.set_id)] += 1
+    sender = customer.partner_by_interchange(envelope.sender_qualifier, envelope.sender_id)
+    hold: tuple[str, str] | None = None
+    if duplicate_of is not None:
+        reading.duplicates += 1
+        hold = ("duplicate", f"interchange {envelope.interchange_control_number} from "
+                             f"{envelope.sender_qualifier}:{envelope.sender_id} was received before "
+                             f"(ledger interchange {duplicate_of}); not posted twice")
+    elif errors or document is None:
+        hold = ("x12", "; ".join(errors[:5]) or "the transaction set could not be read")
+    elif sender is None or sender.id != partner.id:
+        hold = ("partner", f"sender {envelope.sender_qualifier}:{envelope.sender_id} is not partner {partner.id} "
+                           f"({partner.isa_qualifier}:{partner.isa_id}) whose folder the file was in")
+    elif isinstance(document, FunctionalAck):
+        hold = _match_ack(rt, partner, document)
+        if hold is None:
+            ledger.set_document_state(row.id, "matched")
+    elif ts.set_id not in customer.flows.inbound:
+        hold = ("flow", f"{ts.set_id} is not an inbound flow of customer {customer.id} "
+                        f"(inbound: {', '.join(customer.flows.inbound) or 'none'})")
+    if hold is not None:
+        code, reason = hold
+        ledger.hold(customer=customer.id, partner=partner.id, subject="document", subject_id=row.id, code=code,
+                    reason=reason)
+        reading.held.append({"partner": partner.id, "type": ts.set_id, "document": row.number or envelope.key,
+                             "reason": reason})
+
+
+def _match_ack(rt: CustomerRuntime, partner: Partner, ack: FunctionalAck) -> tuple[str, str] | None:
+    matched = rt.ledger.ack_received(customer=rt.customer.id, partner=partner.id,
+                                     group_control_number=ack.group_control_number, status=ack.group_status)
+    if matched is None:
+        return ("unknown_ack", f"997 for group {ack.group_control_number} ({ack.functional_id}) that was never "
+                               f"sent to {partner.id}")
+    return None
+
+
+def _acknowledge(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes, reading: _Reading) -> int:
+    """One 997 interchange per inbound interchange, uploaded once: its numbers and bytes are stored with the
+    intent, so a crash before the upload resends the same file under the same name."""
+    ledger = rt.ledger
+
+    def render(numbers: Allocated) -> tuple[str, bytes]:
+        result = acknowledgment_file(content, interchange_control_number=int(numbers.interchange),
+                                     group_control_start=int(numbers.group))
+        name = f"997_{rt.customer.id}_{partner.id}_{numbers.interchange}.x12"
+        return name, result.text.encode("utf-8")
+
+    upload = ledger.upload_intent(customer=rt.customer.id, partner=partner.id, kind="ack",
+                                  subject_key=f"file:{file_id}", folder=partner.outbound, render=render,
+                                  interchanges=reading.interchanges, groups=len(reading.groups) or 1)
+    if upload.state != "done":
+        sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=partner.id)
+        ledger.upload_done(upload.id, sent.id)
+    for group_id in reading.groups:
+        ledger.ack_sent(group_id, "sent", upload.id)
+    return len(reading.groups)
+
+
+# -- step 2: postings -------------------------------------------------------------------------------------
+
+
+def post_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> PostingReport:
+    """Post every received (or failed, or interrupted) inbound document; ``ids`` limits it (replay)."""
+    report = PostingReport()
+    rows = rt.ledger.documents(rt.customer.id, direction="in", states=POSTABLE_STATES, ids=ids)
+    rows = [r for r in rows if r.doc_type in rt.customer.flows.inbound]
+    if rows:
+        rt.progress(f"{rt.customer.id}: posting {len(rows)} document(s) to {rt.customer.erp.kind}")
+    for done, row in enumerate(rows, start=1):
+        post_one(rt, row, report)
+        if done % 50 == 0:
+            rt.progress(f"{rt.customer.id}: {done}/{len(rows)} posted")
+    return report
+
+
+def post_one(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
+    ledger, erp, xref = rt.ledger, rt.erp, rt.xref
+    document = load_document(row.doc_type, row.payload)
+    posting, reconcile = ledger.posting_intent(row.id, rt.customer.erp.kind)
+    if posting.state in ("done", "queued"):
+        return
+    try:
+        found = erp.find(document, partner=row.partner, xref=xref) if reconcile else None  # type: ignore[arg-type]
+        if found is not None:
+            report.reconciled += 1
+            ledger.posting_done(row.id, record_kind=found.record_kind, record_id=found.record_id, existed=True,
+                                detail={**found.detail, "reconciled": True})
+            return
+        result = erp.post(document, partner=row.partner, xref=xref)  # type: ignore[arg-type]
+    except MappingError as error:
+        _hold(rt, row, "mapping", str(error), report)
+        return
+    except (RemoteRejected, NotFound) as error:
+        _hold(rt, row, "rejected", str(error), report)
+        return
+    except OutcomeUnknown as error:
+        ledger.posting_failed(row.id, str(error), unknown=True)
+        report.failed.append({"document": row.number, "reason": str(error)})
+        return
+    except AuthenticationError as error:
+        ledger.posting_failed(row.id, str(error))
+        raise  # every later post would fail the same way: a person must fix the credentials
+    except ConnectorError as error:
+        ledger.posting_failed(row.id, str(error))
+        report.failed.append({"document": row.number, "reason": str(error)})
+        return
+    ledger.posting_done(row.id, record_kind=result.record_kind, record_id=result.record_id, existed=result.existed,
+                        queued=result.queued, detail=result.detail)
+    if result.queued:
+        report.queued += 1
+    elif result.existed:
+        report.reconciled += 1
+    else:
+        report.posted[row.doc_type] += 1
+
+
+def _hold(rt: CustomerRuntime, row: Any, code: str, reason: str, report: PostingReport) -> None:
+    rt.ledger.posting_failed(row.id, reason)
+    rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id, code=code,
+                   reason=reason)
+    report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number, "reason": reason})
+
+
+# -- step 3: files done -----------------------------------------------------------------------------------
+
+
+def finish_files(rt: CustomerRuntime) -> int:
+    """Apply ``after_processing`` to files whose documents are all posted, matched or held; the count."""
+    setting = rt.customer.cleo.after_processing
+    finished = 0
+    for row in rt.ledger.files_ready_to_finish(rt.customer.id):
+        if setting != "keep":
+            with contextlib.suppress(NotFound):  # deleted by an earlier attempt that died before recording it
+                rt.cleo.after_processing(rt.cleo.get_file(row.cleo_file_id), setting)
+        rt.ledger.file_state(row.id, "finished", f"after processing: {setting}")
+        finished += 1
+    return finished
