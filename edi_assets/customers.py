@@ -37,7 +37,7 @@ SUPPORTED_FLOWS: dict[str, dict[str, frozenset[str]]] = {
     "acumatica": {"inbound": frozenset({"850", "810", "855", "856"}), "outbound": frozenset({"810", "850"})},
     "quickbooks": {"inbound": frozenset({"810", "850", "856"}), "outbound": frozenset()},
     "ifs": {"inbound": frozenset({"810"}), "outbound": frozenset({"850"})},
-    "infor": {"inbound": frozenset({"810"}), "outbound": frozenset({"850", "810"})},
+    "infor": {"inbound": frozenset({"810"}), "outbound": frozenset({"850"})},  # spec: no M3 customer-invoice API
 }
 
 #: The vault names each system's connector reads (``edi credentials set CUSTOMER NAME``).

@@ -9,7 +9,7 @@ file                columns                                            used for
 ``items.csv``       partner, partner_item, erp_item                    the partner's item id (VP, UP, ...) → ours
 ``units.csv``       x12_unit, erp_unit                                 X12 unit codes the ERP spells otherwise
 ``gl_accounts.csv`` partner, account, class                            QuickBooks: expense account and class
-``cost_centres.csv`` partner, account, cost_centre                     Infor: accounting string of invoice lines
+``cost_centres.csv`` partner, account, cost_centre                     Infor, IFS: accounting of invoice lines
 ==================  =================================================  ============================================
 
 Only ``partners.csv`` is required; a missing optional table maps nothing (units pass through unchanged).

@@ -9,11 +9,12 @@ records the returned :class:`Posting`. Connectors never touch the ledger themsel
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from edi_assets.connectors.crossref import CrossReference
+from edi_assets.customers import ErpKind
 from edi_assets.documents import Invoice, POAcknowledgment, PurchaseOrder, ShipNotice
 
 #: Reads one credential of the customer the connector serves, by its vault name (``cleo.password``...).
@@ -59,7 +60,10 @@ class OutboundBatch(BaseModel):
 class ErpConnector(Protocol):
     """One customer's ERP, as the pipeline sees it."""
 
-    kind: Literal["qad", "acumatica", "quickbooks", "ifs", "infor"]
+    @property
+    def kind(self) -> ErpKind:
+        """Read-only, so a connector may declare its own narrower ``Literal``."""
+        ...
 
     def find(self, document: Inbound, *, partner: str, xref: CrossReference) -> Posting | None:
         """The record this document already became, looked up by its natural key (invoice number and supplier,

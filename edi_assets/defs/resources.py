@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from edi_assets.connectors.cleo import cleo_limit
 from edi_assets.connectors.crossref import CrossReference
 from edi_assets.connectors.ratelimit import RateLimiter, RateLimitSettings
 from edi_assets.customers import CustomersFile, load_customers
@@ -36,7 +37,8 @@ class EdiResource(ConfigurableResource["EdiResource"]):
         customer = self.customers().get(customer_id)
         xref = CrossReference.load(customer.id, self.mappings_dir, partners=[p.id for p in customer.partners])
         vault = Vault(Path(self.vault_store) if self.vault_store else None)
-        limiter = RateLimiter(RateLimitSettings()) if self.rate_limits else None
+        limiter = (RateLimiter(RateLimitSettings(limits={"cleo": cleo_limit(customer.cleo.requests_per_second)}))
+                   if self.rate_limits else None)
         rt = CustomerRuntime(customer=customer, ledger=self.ledger(), xref=xref,
                              credentials=vault_credentials(vault, customer.id), limiter=limiter)
         if progress is not None:
