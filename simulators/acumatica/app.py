@@ -133,7 +133,10 @@ def create_routes(backend: AcumaticaBackend) -> list[Route]:
                 raise ApiError(400, "The request body must be a JSON object.")
             incoming = unwrap(spec, body, ignore_unknown=backend.settings.ignore_unknown_fields)
             try:
-                entity = store.put(spec, incoming, _put_mode(request), _business_date(request))
+                entity = store.put(
+                    spec, incoming, _put_mode(request), _business_date(request),
+                    branch=request.headers.get("px-cbapibranch") or None,
+                )
             except InvalidEntityError as exc:
                 return JSONResponse(render_invalid(spec, body, exc), backend.settings.validation_status)
             except PreconditionFailedError as exc:

@@ -136,7 +136,7 @@ class TenantStore:
     # ---- writes ----
 
     def put(self, spec: EntitySpec, incoming: Incoming, mode: PutMode, business_date: datetime | None,
-            *, seeding: bool = False) -> Entity:
+            *, seeding: bool = False, branch: str | None = None) -> Entity:
         """Insert or update one record; raises InvalidEntityError or PreconditionFailedError."""
         existing = self._match(spec, incoming)
         if existing is not None and mode == "insert":
@@ -149,6 +149,10 @@ class TenantStore:
         if existing is None:
             self._number(spec, candidate, keep_given=seeding or self.settings().manual_numbering)
         self._default(spec, candidate, business_date)
+        if branch is not None:  # the PX-CbApiBranch header: the branch a document gets unless it names one [C/I]
+            for name in ("BranchID", "Branch"):
+                if name in spec.fields and not candidate.values.get(name):
+                    candidate.values[name] = branch
         self._validate(spec, candidate, existing, incoming, touched)
         self._compute(spec, candidate)
         candidate.values["LastModifiedDateTime"] = iso(self.clock.utcnow())

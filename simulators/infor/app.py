@@ -6,6 +6,8 @@ Routes:
 - `POST /{ti}/M3/m3api-rest/v2/execute` (bulk: one program, many transactions)
 - `GET /{ti}/M3/m3api-rest/execute/{PROGRAM}/{TRANSACTION}` (legacy v1 shape)
 - `GET /_sim/ionapi/{ti}` (the tenant's `.ionapi` file), `POST /_sim/purchase_orders/{ti}` (a PO appears)
+- on-prem grid paths without a tenant segment when the `grid_tenant` setting names one:
+  `POST /InforIntSTS/connect/token`, `/infor/M3/m3api-rest/[v2/]execute/...`
 """
 
 from __future__ import annotations
@@ -52,8 +54,16 @@ def create_routes(backend: InforBackend) -> list[Route]:
             return JSONResponse({"message": f"no tenant {request.path_params['ti']}"}, 404)
         return JSONResponse({"added": order["PUNO"]}, 201)
 
+    def tenant_of(request: Request) -> str | None:
+        """The tenant of the path, or on the grid paths (no tenant segment) the `grid_tenant` setting's."""
+        ti = request.path_params.get("ti")
+        return str(ti) if ti is not None else backend.settings.grid_tenant
+
     async def token(request: Request) -> Response:
-        status, body = backend.token(request.path_params["ti"], await _form(request), _basic(request))
+        ti = tenant_of(request)
+        if ti is None:
+            return _not_served()
+        status, body = backend.token(ti, await _form(request), _basic(request))
         return JSONResponse(body, status, headers={"Cache-Control": "no-store"})
 
     async def revoke(request: Request) -> Response:
@@ -62,7 +72,9 @@ def create_routes(backend: InforBackend) -> list[Route]:
 
     async def execute(request: Request) -> Response:
         """One transaction; the legacy path (no `v2/`) answers in the v1 shape."""
-        ti = request.path_params["ti"]
+        ti = tenant_of(request)
+        if ti is None:
+            return _not_served()
         denied = backend.authorize(ti, bearer(request.headers.get("authorization")))
         if denied is not None:
             return _gateway_error(*denied)
@@ -73,13 +85,17 @@ def create_routes(backend: InforBackend) -> list[Route]:
         except _BadRequestError as exc:
             return _gateway_error(400, {"error": "invalid_request", "error_description": str(exc)})
         program = request.path_params["program"]
+        if program in backend.settings.forbidden_programs:
+            return _forbidden(program)
         outcome = backend.execute(ti, program, transaction, _record(query, _context(query, {})), options)
         if "/v2/" in request.url.path:
             return JSONResponse(render.v2_body([render.v2_item(outcome, options)]))
-        return JSONResponse(render.v1_body(program, outcome, options))
+        return JSONResponse(render.v1_body(program, outcome, options, backend.settings.v1_error_shape))
 
     async def bulk(request: Request) -> Response:
-        ti = request.path_params["ti"]
+        ti = tenant_of(request)
+        if ti is None:
+            return _not_served()
         denied = backend.authorize(ti, bearer(request.headers.get("authorization")))
         if denied is not None:
             return _gateway_error(*denied)
@@ -87,19 +103,30 @@ def create_routes(backend: InforBackend) -> list[Route]:
             program, transactions, options, context = await _bulk_request(request, backend.settings)
         except _BadRequestError as exc:
             return _gateway_error(400, {"error": "invalid_request", "error_description": str(exc)})
+        if program in backend.settings.forbidden_programs:
+            return _forbidden(program)
         items = []
+        termination = None
         for entry in transactions:
             columns = entry.get("selectedColumns")
             chosen = replace(options, returncols=tuple(columns)) if columns else options
-            outcome = backend.execute(
-                ti, program, entry["transaction"], _record(entry.get("record") or {}, context), chosen
-            )
+            record = _record(entry.get("record") or {}, context)
+            if termination is not None:
+                items.append(render.not_processed_item(entry["transaction"], chosen, record))
+                continue
+            outcome = backend.execute(ti, program, entry["transaction"], record, chosen)
             items.append(render.v2_item(outcome, chosen))
-        return JSONResponse(render.v2_body(items, bulk_job_id=str(uuid.uuid4())))
+            if outcome.error is not None and backend.settings.bulk_terminate_on_error:
+                termination = outcome.error
+        return JSONResponse(render.v2_body(items, bulk_job_id=str(uuid.uuid4()), termination=termination))
 
     return [
         Route("/_sim/ionapi/{ti}", ionapi, methods=["GET"]),
         Route("/_sim/purchase_orders/{ti}", add_purchase_order, methods=["POST"]),
+        Route("/InforIntSTS/connect/token", token, methods=["POST"]),
+        Route("/infor/M3/m3api-rest/v2/execute", bulk, methods=["POST"]),
+        Route("/infor/M3/m3api-rest/v2/execute/{program}/{transaction}", execute, methods=["GET"]),
+        Route("/infor/M3/m3api-rest/execute/{program}/{transaction}", execute, methods=["GET"]),
         Route("/{ti}/as/token.oauth2", token, methods=["POST"]),
         Route("/{ti}/as/revoke_token.oauth2", revoke, methods=["POST"]),
         Route("/{ti}/M3/m3api-rest/v2/execute", bulk, methods=["POST"]),
@@ -115,6 +142,15 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _basic(request: Request) -> tuple[str, str] | None:
     return basic(request.headers.get("authorization"))
+
+
+def _forbidden(program: str) -> Response:
+    description = f"The user is not authorized to run {program}"
+    return JSONResponse({"error": "insufficient_scope", "error_description": description}, 403)
+
+
+def _not_served() -> Response:
+    return JSONResponse({"error": "not_found", "error_description": "no on-prem grid is served here"}, 404)
 
 
 def _gateway_error(status: int, body: Mapping[str, str]) -> Response:

@@ -173,14 +173,28 @@ class InforBackend:
         """Run one MI transaction; business failures come back in the outcome, never as HTTP errors."""
         tenant = self.tenants[ti]
         parameters = {k: str(v) for k, v in record.items()}
+        now, today = self.clock.now(), self.today()
+        tenant.company.release_order_batches(now, today)
         try:
-            definition = programs.lookup(program, transaction)
-            records = programs.run(tenant.company, definition, record, self.settings, self.today())
+            definition = programs.lookup(program, transaction, self.settings)
+            records = programs.run(tenant.company, definition, record, self.settings, today, now)
         except MIError as error:
             return Outcome(transaction, parameters, error=error)
-        if definition.multiple:
-            records = records[: self._limit(options.maxrecs)]
-        return Outcome(transaction, parameters, records, definition.outputs)
+        if not definition.multiple:
+            return Outcome(transaction, parameters, records, definition.outputs)
+        limit = self._limit(options.maxrecs)
+        cut = self._partial_list_cut(program, transaction)
+        if cut is not None and len(records) > cut and limit > cut:
+            ended = MIError(f"Error reading record {cut + 1} of {transaction}: the list ends here", "", "CPF9898")
+            return Outcome(transaction, parameters, records[:cut], definition.outputs, ended)
+        return Outcome(transaction, parameters, records[:limit], definition.outputs)
+
+    def _partial_list_cut(self, program: str, transaction: str) -> int | None:
+        """KB 2159861's partial list: after this many records the list ends in an error (None: it does not)."""
+        wanted = self.settings.partial_list_transactions
+        if wanted and f"{program}/{transaction}" not in wanted:
+            return None
+        return self.settings.partial_list_error_after
 
     def _limit(self, maxrecs: int | None) -> int:
         """maxrecs 0 means unbounded, but no call returns more than the grid ceiling [C]."""

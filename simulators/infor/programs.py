@@ -55,9 +55,11 @@ def _t(
 
 def _list_transactions(_: M3Company, call: Call) -> list[Record]:
     program = _program(call.text("MINM"))
+    hidden = _hidden(call.settings)
     return [
         {"MINM": call.text("MINM"), "TRNM": t.name, "TRDS": t.description, "SIMU": "M" if t.multiple else "S"}
         for t in program.values()
+        if (call.text("MINM"), t.name) not in hidden
     ]
 
 
@@ -90,10 +92,16 @@ def _program(name: str) -> Mapping[str, Transaction]:
     return PROGRAMS[name]
 
 
-_SUPPLIER = "SUNO SUNM STAT CSCD CUCD PHNO"
+_SUPPLIER = "SUNO SUNM SUTY STAT ALSU CSCD LNCD CUCD TEPY PYME PHNO VRNO"
+_SUPPLIER_INPUTS = "SUNO SUNM SUTY ALSU CSCD LNCD CUCD TEPY PYME PHNO VRNO"
 _PO_HEAD = "PUNO SUNO PUDT DWDT CUCD FACI WHLO ORTY PUSL PUSH LMDT"
-_PO_LINE = "PUNO PNLI PNLS ITNO PITD ORQA PUPR PUUN DWDT PUSL LMDT"
-_INVOICE_HEAD = "INBN DIVI SUNO SPYN SINO IVDT CUAM VTAM CUCD ACDT DUDT TEPY PYME IBTP PUNO IBHE IBLE VONO YEA4"
+_PO_LINE = "PUNO PNLI PNLS ITNO PITD ORQA PUPR PUUN DWDT PUSL PUSH LMDT CODT CFQA CPPR SORN RVQA SUDO"
+_INVOICE_HEAD = (
+    "INBN DIVI SUNO SPYN SINO IVDT CUAM VTAM CUCD ACDT DUDT TEPY PYME IBTP PUNO IBHE IBLE VONO YEA4 SUAC AAPD"
+)
+_ENTRY_HEAD = "MSGN FACI WHLO SUNO DWDT HREF ORTY PUDT CUCD TEPY PYME YRE1"
+_ENTRY_LINE = "MSGN PUNO HREF PNLI LREF ITNO ORQA PUPR PUUN DWDT PITD FACI WHLO SUNO"
+_ACCOUNTING = "MSGN PUNO HREF PNLI LREF SUNO AIT1 AIT2 AIT3 AIT4 AIT5 AIT6 AIT7"
 _INVOICE_LINE = "INBN LINO RDTP NLAM VTA1 VTCD PUNO PNLI PNLS ITNO IVQA"
 
 PROGRAMS: dict[str, dict[str, Transaction]] = {
@@ -111,6 +119,24 @@ PROGRAMS: dict[str, dict[str, Transaction]] = {
                 multiple=True,
             ),
             _t("GetBasicData", "Get supplier basic data", M3Company.get_supplier, "SUNO", "SUNO", _SUPPLIER),
+            _t(
+                "LstByName",
+                "List suppliers by name",
+                M3Company.list_suppliers_by_name,
+                "SUNM",
+                "SUNM",
+                _SUPPLIER,
+                multiple=True,
+            ),
+            _t(
+                "AddSupplier",
+                "Add supplier",
+                M3Company.add_supplier,
+                _SUPPLIER_INPUTS,
+                "SUNO SUNM SUTY CSCD CUCD",
+                "",
+            ),
+            _t("UpdSupplier", "Update supplier", M3Company.update_supplier, _SUPPLIER_INPUTS, "SUNO", ""),
             _t(
                 "SearchSupplier",
                 "Search suppliers",
@@ -143,6 +169,14 @@ PROGRAMS: dict[str, dict[str, Transaction]] = {
                 multiple=True,
             ),
             _t(
+                "AddLine",
+                "Add purchase order line",
+                M3Company.add_order_line,
+                "PUNO PNLI PNLS ITNO ORQA PUPR PUUN DWDT PITD",
+                "PUNO ITNO ORQA",
+                "",
+            ),
+            _t(
                 "UpdLine",
                 "Update purchase order line",
                 M3Company.update_order_line,
@@ -150,6 +184,39 @@ PROGRAMS: dict[str, dict[str, Transaction]] = {
                 "PUNO PNLI",
                 "",
             ),
+        ],
+        "PPS001MI": [
+            _t(
+                "ConfirmLine",
+                "Confirm purchase order line",
+                M3Company.confirm_order_line,
+                "PUNO PNLI PNLS SUNO YRE1 SORN CODT CFQA CPPR",
+                "PUNO PNLI PNLS",
+                "",
+            ),
+            _t(
+                "Receipt",
+                "Goods receipt",
+                M3Company.receive_order_line,
+                "TRDT RESP PUNO PNLI PNLS RVQA OEND WHSL WHLO SUDO",
+                "TRDT RESP PUNO PNLI PNLS RVQA",
+                "",
+            ),
+        ],
+        "PPS370MI": [
+            _t("StartEntry", "Start entry", M3Company.start_order_entry, "BAOR", "BAOR", "MSGN"),
+            _t(
+                "AddHead",
+                "Add order head",
+                M3Company.add_entry_head,
+                _ENTRY_HEAD,
+                "MSGN FACI WHLO SUNO DWDT",
+                "PUNO",
+            ),
+            _t("AddLine", "Add order line", M3Company.add_entry_line, _ENTRY_LINE, "MSGN ITNO ORQA", "PUNO PNLI"),
+            _t("AddAccString", "Add accounting string", M3Company.add_entry_accounting, _ACCOUNTING, "MSGN", ""),
+            _t("FinishEntry", "Finish entry", M3Company.finish_order_entry, "MSGN", "MSGN", ""),
+            _t("DeleteEntry", "Delete entry", M3Company.delete_order_entry, "MSGN", "MSGN", ""),
         ],
         "APS450MI": [
             _t(
@@ -166,6 +233,30 @@ PROGRAMS: dict[str, dict[str, Transaction]] = {
                 M3Company.add_invoice_line,
                 "DIVI INBN RDTP NLAM VTA1 VTCD PUNO PNLI PNLS ITNO IVQA",
                 "INBN RDTP",
+                "",
+            ),
+            _t(
+                "AddAddInfo",
+                "Add invoice batch additional information",
+                M3Company.add_invoice_info,
+                "DIVI INBN PEXN PEXI PEXS",
+                "INBN PEXN PEXI",
+                "",
+            ),
+            _t(
+                "Acknowledge",
+                "Acknowledge invoice batch",
+                M3Company.acknowledge_invoice,
+                "DIVI INBN CRNO YRE1",
+                "INBN",
+                "",
+            ),
+            _t(
+                "ApproveInvoice",
+                "Approve invoice batch",
+                M3Company.approve_invoice,
+                "DIVI INBN AAPD CRNO YRE1 SINO IVDT DUDT",
+                "INBN",
                 "",
             ),
             _t("GetHead", "Get invoice batch head", M3Company.get_invoice_head, "DIVI INBN", "INBN", _INVOICE_HEAD),
@@ -191,6 +282,17 @@ PROGRAMS: dict[str, dict[str, Transaction]] = {
         "APS455MI": [
             _t("ValidByBatchNo", "Validate and post invoice batch", M3Company.validate_batch, "DIVI INBN", "INBN", ""),
         ],
+        "GLS200MI": [
+            _t(
+                "LstVoucherLines",
+                "List voucher lines",
+                M3Company.list_voucher_lines,
+                "DIVI YEA4 VONO",
+                "DIVI YEA4 VONO",
+                "DIVI YEA4 VONO JSNO AIT1 ACAM ACDT SUNO SINO VTXT",
+                multiple=True,
+            ),
+        ],
         "MRS001MI": [
             _t(
                 "LstTransactions",
@@ -215,15 +317,25 @@ PROGRAMS: dict[str, dict[str, Transaction]] = {
 }
 
 
-def lookup(program: str, transaction: str) -> Transaction:
+def _hidden(settings: InforSettings | None) -> set[tuple[str, str]]:
+    """Transactions a setting says this M3 does not have."""
+    return {("CRS620MI", "LstByName")} if settings is not None and not settings.lst_by_name else set()
+
+
+def lookup(program: str, transaction: str, settings: InforSettings | None = None) -> Transaction:
     found = PROGRAMS.get(program, {}).get(transaction)
-    if found is None:
+    if found is None or (program, transaction) in _hidden(settings):
         raise MIError(f"Transaction {transaction} does not exist in program {program}", "", "", "TransactionNotFound")
     return found
 
 
 def run(
-    company: M3Company, transaction: Transaction, record: Mapping[str, str], settings: InforSettings, today: str
+    company: M3Company,
+    transaction: Transaction,
+    record: Mapping[str, str],
+    settings: InforSettings,
+    today: str,
+    now: float = 0.0,
 ) -> list[Record]:
     """Check the inputs the way M3 does, then run the handler."""
     inputs = {name: str(record[name]).rstrip() for name in transaction.inputs if name in record}
@@ -237,7 +349,7 @@ def run(
     inputs = {name: _canonical(name, value) for name, value in inputs.items() if value}
     if inputs.get("CONO", company.cono) != company.cono:
         raise not_found("Company", inputs["CONO"], "CONO")
-    return transaction.handler(company, Call(inputs, settings, today))
+    return transaction.handler(company, Call(inputs, settings, today, now))
 
 
 def _canonical(name: str, value: str) -> str:

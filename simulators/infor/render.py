@@ -54,22 +54,14 @@ def _record(record: Record, columns: list[str], options: Options) -> dict[str, s
 
 
 def v2_item(outcome: Outcome, options: Options) -> dict[str, Any]:
+    """One transaction's result: its records, or its failure; a partial list (KB 2159861) carries both [I]."""
     item: dict[str, Any] = {"transaction": outcome.transaction}
     if options.extended:
         item["parameters"] = outcome.parameters
     if outcome.error is not None:
-        error = outcome.error
-        item.update(
-            {
-                "errorMessage": error.message,
-                "errorType": error.error_type,
-                "errorCode": error.code,
-                "errorField": error.field,
-                "errorCfg": None,
-                "notProcessed": False,
-            }
-        )
-        return item
+        item.update(_failure(outcome.error))
+        if not outcome.records:
+            return item
     columns = _columns(outcome, options)
     item["records"] = [_record(r, columns, options) for r in outcome.records]
     if options.metadata:
@@ -80,32 +72,74 @@ def v2_item(outcome: Outcome, options: Options) -> dict[str, Any]:
     return item
 
 
-def v2_body(items: list[dict[str, Any]], bulk_job_id: str | None = None) -> dict[str, Any]:
-    """The v2 envelope around already rendered items (each success or failure)."""
-    failed = sum(1 for i in items if "errorType" in i)
+def _failure(error: MIError) -> dict[str, Any]:
+    return {
+        "errorMessage": error.message,
+        "errorType": error.error_type,
+        "errorCode": error.code,
+        "errorField": error.field,
+        "errorCfg": None,
+        "notProcessed": False,
+    }
+
+
+def not_processed_item(transaction: str, options: Options, parameters: dict[str, str]) -> dict[str, Any]:
+    """A bulk transaction never run because the call stopped at an earlier failure [I]."""
+    item: dict[str, Any] = {"transaction": transaction}
+    if options.extended:
+        item["parameters"] = parameters
+    item.update(
+        {
+            "errorMessage": "Not processed: the bulk call was terminated by an earlier failure",
+            "errorType": "NotProcessed",
+            "errorCode": "",
+            "errorField": "",
+            "errorCfg": None,
+            "notProcessed": True,
+        }
+    )
+    return item
+
+
+def v2_body(
+    items: list[dict[str, Any]], bulk_job_id: str | None = None, termination: MIError | None = None
+) -> dict[str, Any]:
+    """The v2 envelope around already rendered items (each success, failure or not processed)."""
+    skipped = sum(1 for i in items if i.get("notProcessed"))
+    failed = sum(1 for i in items if "errorType" in i) - skipped
     body: dict[str, Any] = {
         "results": items,
-        "wasTerminated": False,
-        "nrOfSuccessfullTransactions": len(items) - failed,
+        "wasTerminated": termination is not None,
+        "nrOfSuccessfullTransactions": len(items) - failed - skipped,
         "nrOfFailedTransactions": failed,
-        "nrOfNotProcessedTransactions": 0,
+        "nrOfNotProcessedTransactions": skipped,
     }
+    if termination is not None:
+        body["terminationReason"] = termination.message
+        body["terminationErrorType"] = termination.error_type
     if bulk_job_id is not None:
         body["bulkJobId"] = bulk_job_id
     return body
 
 
-def v1_body(program: str, outcome: Outcome, options: Options) -> dict[str, Any]:
-    """The legacy `/m3api-rest/execute` shape (Infor KB 2159861 fixtures)."""
+def v1_body(program: str, outcome: Outcome, options: Options, error_shape: str = "nok") -> dict[str, Any]:
+    """The legacy `/m3api-rest/execute` shape (Infor KB 2159861 fixtures); some grids answer a failure as a
+    bare `{"ErrorMessage"}` (`error_shape="error_message"`) [C]. A partial list has both records and error [I]."""
+    failure: dict[str, Any] = {}
     if outcome.error is not None:
         error = outcome.error
-        return {
-            "@type": error.error_type,
-            "@code": error.code or None,
-            "@cfg": None,
-            "@field": error.field or None,
-            "Message": error.message.ljust(V1_MESSAGE_WIDTH),
-        }
+        if error_shape == "error_message":
+            failure = {"ErrorMessage": error.message}
+        else:
+            failure = {
+                "@type": error.error_type,
+                "@code": error.code or None,
+                "@cfg": None,
+                "@field": error.field or None,
+                "Message": error.message.ljust(V1_MESSAGE_WIDTH),
+            }
+        if not outcome.records:
+            return failure
     columns = _columns(outcome, options)
     body: dict[str, Any] = {"Program": program, "Transaction": outcome.transaction}
     if options.metadata:
@@ -124,4 +158,4 @@ def v1_body(program: str, outcome: Outcome, options: Options) -> dict[str, Any]:
         {"RowIndex": index, "NameValue": [{"Name": k, "Value": v} for k, v in _record(r, columns, options).items()]}
         for index, r in enumerate(outcome.records)
     ]
-    return body
+    return {**body, **failure}

@@ -1,7 +1,8 @@
 """Simulator of QAD Adaptive ERP (spec section 2): the REST API (OAuth, browses, purchasing and payables)
 and QXtend Inbound SOAP.
 
-A tenant lives at `/{tenant}/clouderp` on the simulator's host (the cloud gives each its own host);
+A tenant lives at `/{tenant}/clouderp` on the simulator's host (the cloud gives each its own host), and
+by setting also at `/{tenant}/qad-central` (the on-prem EE context root, with the legacy JSESSIONID login);
 its QXtend endpoint at `/{tenant}/qxi/services/QdocWebService`.
 """
 
@@ -24,7 +25,7 @@ def create_app(scenario: dict[str, Any], *, seed: int = 0) -> SimApp:
 def demo_credentials(scenario: dict[str, Any]) -> list[Credential]:
     return [
         Credential("qad", str(t["id"]), str(u["username"]), str(u["password"]),
-                   f"base /{t['id']}/clouderp, client_id {t['client_id']}")
+                   f"base /{t['id']}/clouderp (on-prem style: /{t['id']}/qad-central), client_id {t['client_id']}")
         for t in section(scenario, "qad").get("tenants") or []
         for u in t.get("users") or []
     ]

@@ -1,4 +1,6 @@
-"""HTTP layer of the QAD simulator: the REST API of the QAD web UI under `/{tenant}/clouderp`.
+"""HTTP layer of the QAD simulator: the REST API of the QAD web UI under `/{tenant}/clouderp` (the cloud's
+context root) and, by setting, `/{tenant}/qad-central` (the on-prem EE web UI's), with the legacy session
+logins (`api/login` -> JSESSIONID, `j_spring_security_check`).
 
 Three answer shapes, as QAD gives them: business-entity data `{"data": ...}`; a write's
 `{"submitResult": {"success", "errors"}, "data"}` (business errors too, with HTTP 200); and
@@ -14,19 +16,23 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from simulators.qad.backend import ForbiddenError, OAuthError, QadBackend, UnauthorizedError
+from simulators.qad.backend import ForbiddenError, OAuthError, QadBackend, UnauthorizedError, WorkspaceError
 from simulators.qad.browses import BrowseError, run_browse
 from simulators.qad.qxtend import create_qxtend_route
 from simulators.qad.records import BusinessError, FieldError, Record, parse_timestamp
 from simulators.qad.tenant import RECEIPT_GL_ERROR, SUPPLIER_VIEW, QadTenant
 
-BASE = "/{tenant}/clouderp"
+BASE = "/{tenant}/{context}"
+"""`context` is the context root: `clouderp`, or `qad-central` where the setting serves it."""
+SESSION_COOKIE = "JSESSIONID"
+WORKSPACE_HEADER = "x-qad-workspace-id"
 PO_VIEW = "urn:be:com.qad.purchasing.purchaseorders.IPurchaseOrderHeader"
 INVOICE_VIEW = "urn:be:com.qad.financials.supplierinvoice.ISupplierInvoice"  # [I]
 RECEIPT_VIEW = "urn:be:com.qad.purchasing.receipts.IPurchaseOrderReceipt"  # [I]
+MFG_SUPPLIER_VIEW = "urn:be:com.qad.base.supplier.IMfgSupplier"
 MODIFIED_SINCE = "modifiedSince"  # [I] the 'new POs since' query parameter
 
 Data = dict[str, Any]
@@ -43,16 +49,30 @@ class BadRequestError(Exception):
 
 
 def create_routes(backend: QadBackend) -> list[Route]:
+    def served_tenant(request: Request) -> QadTenant | None:
+        """The path's tenant when it exists and its context root is served."""
+        if not backend.serves(request.path_params["context"]):
+            return None
+        return backend.tenants.get(request.path_params["tenant"])
+
     def erp(resource: str, handler: Handler, *, view: str | None = None, basic_ok: bool = False) -> Endpoint:
         """Wrap a handler with tenant lookup, authorization, the viewUri check and the answer shapes."""
 
         async def endpoint(request: Request) -> Response:
-            tenant = backend.tenants.get(request.path_params["tenant"])
+            tenant = served_tenant(request)
             if tenant is None:
                 return PlainTextResponse("Not Found", 404)
             body: Any = None
             try:
-                backend.authorize(tenant, request.headers.get("authorization"), resource, basic_ok=basic_ok)
+                backend.authorize(
+                    tenant,
+                    request.headers.get("authorization"),
+                    resource,
+                    basic_ok=basic_ok,
+                    session_id=request.cookies.get(SESSION_COOKIE),
+                    context=request.path_params["context"],
+                )
+                backend.check_workspace(tenant, request.headers.get(WORKSPACE_HEADER))
                 if view is not None and request.query_params.get("viewUri") != view:
                     raise BadRequestError(f"viewUri must be {view}", "viewUri")
                 if request.method == "POST":
@@ -66,6 +86,8 @@ def create_routes(backend: QadBackend) -> list[Route]:
                 )
             except ForbiddenError:
                 return _bare_errors(403, FieldError("Access is denied"))
+            except WorkspaceError as exc:
+                return _bare_errors(400, FieldError(str(exc), WORKSPACE_HEADER))
             except BadRequestError as exc:
                 return _bare_errors(400, exc.error)
             except BusinessError as exc:
@@ -79,7 +101,7 @@ def create_routes(backend: QadBackend) -> list[Route]:
         return endpoint
 
     async def token(request: Request) -> Response:
-        tenant = backend.tenants.get(request.path_params["tenant"])
+        tenant = served_tenant(request)
         if tenant is None:
             return PlainTextResponse("Not Found", 404)
         params = dict(request.query_params)
@@ -89,6 +111,39 @@ def create_routes(backend: QadBackend) -> list[Route]:
             return JSONResponse(backend.issue_token(tenant, params))
         except OAuthError as exc:
             return JSONResponse(exc.body, exc.status)
+
+    async def login(request: Request) -> Response:
+        """`POST {base}/api/login` with JSON {username, password}: `{"sessionId"}` plus the cookie [C]."""
+        tenant, context = served_tenant(request), request.path_params["context"]
+        if tenant is None or not backend.session_logins(context):
+            return PlainTextResponse("Not Found", 404)
+        try:
+            credentials = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            credentials = None
+        if not isinstance(credentials, dict):
+            return JSONResponse({"error": "bad_request", "message": "The body must be JSON {username, password}"}, 400)
+        username, password = (credentials.get(k) for k in ("username", "password"))
+        if not (isinstance(username, str) and isinstance(password, str)):
+            username = password = None
+        session_id = backend.open_session(tenant, username, password, context)
+        if session_id is None:
+            return JSONResponse({"error": "unauthorized", "message": "Bad credentials"}, 401)  # [I] shape
+        return _with_session(JSONResponse({"sessionId": session_id}), tenant, context, session_id)
+
+    async def form_login(request: Request) -> Response:
+        """The older Spring Security form login: j_username/j_password (query string or form) -> 302 with the
+        JSESSIONID cookie; bad credentials -> 302 to `login?error` [I]."""
+        tenant, context = served_tenant(request), request.path_params["context"]
+        if tenant is None or not backend.session_logins(context):
+            return PlainTextResponse("Not Found", 404)
+        params = dict(request.query_params)
+        params.update({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
+        session_id = backend.open_session(tenant, params.get("j_username"), params.get("j_password"), context)
+        base = f"/{tenant.id}/{context}"
+        if session_id is None:
+            return RedirectResponse(f"{base}/login?error", 302)
+        return _with_session(RedirectResponse(f"{base}/", 302), tenant, context, session_id)
 
     def browses(request: Request, tenant: QadTenant, _: Any) -> Any:
         q = request.query_params
@@ -143,6 +198,16 @@ def create_routes(backend: QadBackend) -> list[Route]:
             records = tenant.supplier_list(shared_set, code)
         return {"supplementaryMessages": [], "supplierV2s": _wire(records)}
 
+    def mfg_suppliers(request: Request, tenant: QadTenant, body: Any) -> Data:
+        """A supplier's settings in a domain: `domainContext` and `supplierCode` in the query [C]."""
+        q = request.query_params
+        domain, code = q.get("domainContext"), q.get("supplierCode")
+        if body is not None:
+            return {"mfgSuppliers": _wire(tenant.submit_mfg_suppliers(_rows(body, "mfgSuppliers"), domain, code))}
+        if domain is None or code is None:
+            raise BadRequestError("domainContext and supplierCode are required", "supplierCode")
+        return {"mfgSuppliers": _wire([tenant.mfg_supplier(domain, code)])}
+
     def supplier_invoices(request: Request, tenant: QadTenant, body: Any) -> Data:
         q = request.query_params
         if body is not None:
@@ -164,6 +229,8 @@ def create_routes(backend: QadBackend) -> list[Route]:
     both = ["GET", "POST"]
     return [
         Route(f"{BASE}/oauth/token", token, methods=["POST"]),
+        Route(f"{BASE}/api/login", login, methods=["POST"]),
+        Route(f"{BASE}/j_spring_security_check", form_login, methods=["POST"]),
         Route(f"{BASE}/api/qracore/browses", erp("browses", browses, basic_ok=True), methods=["GET"]),
         Route(f"{BASE}/api/erp/purchaseOrderHeaders", erp("purchaseOrderHeaders", order_headers, view=PO_VIEW),
               methods=both),
@@ -173,6 +240,8 @@ def create_routes(backend: QadBackend) -> list[Route]:
         Route(f"{BASE}/api/erp/purchaseOrderLines/isReceivedPurchaseOrderLineV2",
               erp("purchaseOrderLines", is_received), methods=["GET"]),
         Route(f"{BASE}/api/erp/supplierV2s", erp("supplierV2s", suppliers, view=SUPPLIER_VIEW), methods=both),
+        Route(f"{BASE}/api/erp/mfgSuppliers", erp("mfgSuppliers", mfg_suppliers, view=MFG_SUPPLIER_VIEW),
+              methods=both),
         Route(f"{BASE}/api/erp/supplierInvoices", erp("supplierInvoices", supplier_invoices, view=INVOICE_VIEW),
               methods=both),
         Route(f"{BASE}/api/erp/purchaseOrderReceipts", erp("purchaseOrderReceipts", receipts, view=RECEIPT_VIEW),
@@ -221,6 +290,12 @@ def _since(query: QueryParams) -> datetime | None:
         return parse_timestamp(raw)
     except ValueError:
         raise BadRequestError(f"{MODIFIED_SINCE} must be an ISO 8601 date-time", MODIFIED_SINCE) from None
+
+
+def _with_session(response: Response, tenant: QadTenant, context: str, session_id: str) -> Response:
+    """Tomcat's session cookie, scoped to the context root that issued it."""
+    response.set_cookie(SESSION_COOKIE, session_id, path=f"/{tenant.id}/{context}", httponly=True)
+    return response
 
 
 def _bare_errors(status: int, error: FieldError) -> JSONResponse:

@@ -6,7 +6,10 @@ All tenants share one host; a tenant is addressed by the first path segment, so 
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from simulators.core.clock import Clock
@@ -19,6 +22,20 @@ from simulators.qad.tenant import QadTenant, User
 
 DEFAULT_RECEIVER = "QADERP"
 """The receiver name most QXtend installations keep (`urn:services-qad-com:QADERP`)."""
+CLOUD, ON_PREM = "clouderp", "qad-central"
+"""The context roots: the Adaptive cloud's, and the on-prem EE web UI's."""
+WORKSPACE = re.compile(r"(?P<domain>[^_\s]+)_(?P<entity>\S+)")
+"""`x-qad-workspace-id: {domain}_{entity}`, e.g. `10USA_10USACO`."""
+
+
+@dataclass
+class Session:
+    """A web-UI session (JSESSIONID): it belongs to one tenant and one context root, and idles out."""
+
+    tenant: str
+    username: str
+    context: str
+    last_used: float
 
 
 class OAuthError(Exception):
@@ -38,6 +55,10 @@ class ForbiddenError(Exception):
     """403: the user's role may not use this resource."""
 
 
+class WorkspaceError(Exception):
+    """400: an `x-qad-workspace-id` that is malformed or names a domain or entity this tenant lacks."""
+
+
 class QadBackend:
     """Holds every tenant; `reset()` re-seeds them from the scenario section."""
 
@@ -45,6 +66,7 @@ class QadBackend:
         self.section = section
         self.clock = Clock()
         self.tokens = TokenStore(self.clock)
+        self.sessions: dict[str, Session] = {}
         self.settings = QadSettings.model_validate(section.get("settings") or {})
         self.tenants = self._seed()
 
@@ -54,17 +76,48 @@ class QadBackend:
         return {
             "settings": self.settings.model_dump(),
             "live_tokens": self.tokens.live_count(),
+            "live_sessions": sum(1 for sid in list(self.sessions) if self._live_session(sid) is not None),
             "tenants": {tid: tenant.state() for tid, tenant in self.tenants.items()},
         }
 
     def reset(self) -> None:
-        """Back to the scenario: its settings, its data, no tokens."""
+        """Back to the scenario: its settings, its data, no tokens or sessions."""
         self.tokens.revoke_all()
+        self.sessions.clear()
         self.settings = QadSettings.model_validate(self.section.get("settings") or {})
         self.tenants = self._seed()
 
     def revoke_all_tokens(self) -> None:
         self.tokens.revoke_all()
+        self.sessions.clear()
+
+    # ---- context roots and sessions ----
+
+    def serves(self, context: str) -> bool:
+        """Whether a context root is served: /clouderp always, /qad-central by setting."""
+        return context == CLOUD or (context == ON_PREM and self.settings.qad_central)
+
+    def session_logins(self, context: str) -> bool:
+        settings = self.settings
+        return settings.session_login and (context == ON_PREM or settings.session_login_on_cloud)
+
+    def open_session(self, tenant: QadTenant, username: str | None, password: str | None, context: str) -> str | None:
+        """A new JSESSIONID for good credentials, else None."""
+        user = self.check_password(tenant, username, password)
+        if user is None:
+            return None
+        session_id = secrets.token_hex(16).upper()
+        self.sessions[session_id] = Session(tenant.id, user.username, context, self.clock.now())
+        return session_id
+
+    def _live_session(self, session_id: str) -> Session | None:
+        session = self.sessions.get(session_id)
+        if session is None:
+            return None
+        if self.clock.now() - session.last_used >= self.settings.session_idle_timeout:
+            del self.sessions[session_id]
+            return None
+        return session
 
     # ---- OAuth ----
 
@@ -87,21 +140,48 @@ class QadBackend:
             return self.tokens.issue(grant)
         raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
 
-    def authorize(self, tenant: QadTenant, authorization: str | None, resource: str, *, basic_ok: bool) -> User:
-        """The calling user, or UnauthorizedError/ForbiddenError. Basic is honoured only where QAD takes it."""
+    def authorize(
+        self,
+        tenant: QadTenant,
+        authorization: str | None,
+        resource: str,
+        *,
+        basic_ok: bool,
+        session_id: str | None = None,
+        context: str = CLOUD,
+    ) -> User:
+        """The calling user, or UnauthorizedError/ForbiddenError. Basic is honoured only where QAD takes it; a
+        JSESSIONID cookie only when no bearer token is sent, and only in the context root that issued it [I]."""
         user: User | None = None
         token = bearer(authorization)
         if token is not None:
             grant = self.tokens.check(token)
             if grant is not None and grant.tenant == tenant.id:
                 user = tenant.users.get(grant.subject)
-        elif basic_ok and self.settings.basic_auth_on_browses:
+        elif basic_ok and self.settings.basic_auth_on_browses and basic(authorization) is not None:
             user = self.check_password(tenant, *(basic(authorization) or (None, None)))
+        elif session_id:
+            session = self._live_session(session_id)
+            if session is not None and (session.tenant, session.context) == (tenant.id, context):
+                session.last_used = self.clock.now()
+                user = tenant.users.get(session.username)
         if user is None:
             raise UnauthorizedError
         if resource in user.denied:
             raise ForbiddenError
         return user
+
+    def check_workspace(self, tenant: QadTenant, workspace: str | None) -> None:
+        """`x-qad-workspace-id` is optional; when sent it must name this tenant's domain (and a known entity)."""
+        if workspace is None or not self.settings.workspace_header_check:
+            return
+        match = WORKSPACE.fullmatch(workspace.strip())
+        if match is None:
+            raise WorkspaceError(f"x-qad-workspace-id must be {{domain}}_{{entity}}, not {workspace!r}")
+        if match["domain"] != tenant.domain:
+            raise WorkspaceError(f"Domain {match['domain']} does not exist")
+        if tenant.entities and match["entity"] not in tenant.entities:
+            raise WorkspaceError(f"Entity {match['entity']} does not exist in domain {tenant.domain}")
 
     @staticmethod
     def check_password(tenant: QadTenant, username: str | None, password: str | None) -> User | None:
@@ -126,6 +206,7 @@ class QadBackend:
                     for u in raw.get("users") or []
                 },
                 sites=frozenset(str(s) for s in raw.get("sites") or []),
+                entities=frozenset(str(e) for e in raw.get("entities") or []),
                 items={str(i["itemCode"]): Item.model_validate(i) for i in raw.get("items") or []},
             )
             try:

@@ -13,7 +13,7 @@ import copy
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.qad.backend import QadBackend
@@ -56,6 +56,12 @@ RECEIPT = {
 
 Handler = Callable[[QadTenant, str, ET.Element], list[Message]]
 """Applies one document (tenant, session domain, document) and returns its warnings; raises BusinessError."""
+Detail = Callable[[QadTenant, str, ET.Element], ET.Element]
+"""The response detail of one applied document: what QAD now holds for it, as a qdoc document."""
+
+
+def _echo(_: QadTenant, __: str, document: ET.Element) -> ET.Element:
+    return copy.deepcopy(document)
 
 
 @dataclass(frozen=True)
@@ -63,42 +69,60 @@ class Operation:
     dataset: str
     document: str
     apply: Handler
+    detail: Detail = _echo
 
 
-def run_qdoc(tenant: QadTenant, request: QdocRequest) -> list[Message]:
-    """The messages of the answer; a SoapFaultError when the receiver or the operation is unknown."""
+@dataclass
+class QdocOutcome:
+    """The answer's messages and, for the documents that were applied, their response detail."""
+
+    messages: list[Message]
+    detail: list[ET.Element] = field(default_factory=list)
+    dataset: str = ""
+    """The operation's dataset element name (`dsPurchaseOrder`, ...), which wraps the detail."""
+
+
+def run_qdoc(tenant: QadTenant, request: QdocRequest) -> QdocOutcome:
+    """The answer's messages and detail; a SoapFaultError when the receiver or the operation is unknown."""
     settings = tenant.settings()
     if request.to != RECEIVER_URN + tenant.receiver:
         raise SoapFaultError("Client", f"No receiver is registered for {request.to or 'an empty wsa:To'}")
     operation = _operations(settings).get(request.operation)
     if operation is None:
         raise SoapFaultError("Client", f"Unknown operation {request.operation}")
+    outcome = QdocOutcome([], dataset=operation.dataset)
     context = request.context
     if QadBackend.check_password(tenant, context.get("username"), context.get("password")) is None:
-        return [Message("error", "Invalid user name or password", "username")]
+        outcome.messages.append(Message("error", "Invalid user name or password", "username"))
+        return outcome
     domain = context.get("domain", "").strip() or tenant.domain
     documents = request.payload.findall(f"{qdoc(operation.dataset)}/{qdoc(operation.document)}")
     if not documents:
-        return [Message("error", f"The request has no {operation.document} to process", operation.dataset)]
+        outcome.messages.append(
+            Message("error", f"The request has no {operation.document} to process", operation.dataset)
+        )
+        return outcome
     try:
         with _named(SESSION):
             tenant.check_domain(domain)
     except BusinessError as exc:
-        return _errors(exc)
+        outcome.messages += _errors(exc)
+        return outcome
     scoped = _flag(context.get("scopeTransaction"), settings.qxtend_scope_transaction)
-    messages: list[Message] = []
     for group in [documents] if scoped else [[d] for d in documents]:
         try:
             with _all_or_nothing(tenant):
-                messages += [m for document in group for m in operation.apply(tenant, domain, document)]
+                outcome.messages += [m for document in group for m in operation.apply(tenant, domain, document)]
         except BusinessError as exc:
-            messages += _errors(exc)
-    return messages
+            outcome.messages += _errors(exc)
+        else:
+            outcome.detail += [operation.detail(tenant, domain, document) for document in group]
+    return outcome
 
 
 def _operations(settings: QadSettings) -> dict[str, Operation]:
     return {
-        "maintainPurchaseOrder": Operation("dsPurchaseOrder", "purchaseOrder", _maintain_order),
+        "maintainPurchaseOrder": Operation("dsPurchaseOrder", "purchaseOrder", _maintain_order, _order_detail),
         "receivePurchaseOrder": Operation("dsPurchaseOrderReceive", "purchaseOrderReceive", _receive_order),
         settings.qxtend_invoice_operation: Operation("dsSupplierInvoice", "supplierInvoice", _maintain_invoice),
     }
@@ -114,6 +138,29 @@ def _maintain_order(tenant: QadTenant, domain: str, document: ET.Element) -> lis
         if rows:
             tenant.commit_lines(rows)
     return []
+
+
+def _order_detail(tenant: QadTenant, domain: str, document: ET.Element) -> ET.Element:
+    """The stored PO under the qdoc names: the header, then a `lineDetail` per line (dates as dates)."""
+    number = (document.findtext(qdoc("poNbr")) or "").strip()
+    order = ET.Element(qdoc("purchaseOrder"))
+    _append_fields(order, tenant.order(number).wire(), HEADER)
+    for line in tenant.order_lines(number, domain):
+        _append_fields(ET.SubElement(order, qdoc("lineDetail")), line.wire(), ORDER_LINE)
+    return order
+
+
+def _append_fields(parent: ET.Element, record: Mapping[str, Any], names: Mapping[str, str]) -> None:
+    for name, rest in names.items():
+        value = record.get(rest)
+        if value is None or value == "":
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        ET.SubElement(parent, qdoc(name)).text = text[:10] if _is_timestamp(text) else text
+
+
+def _is_timestamp(text: str) -> bool:
+    return len(text) == 24 and text[4] == "-" and text[10] == "T" and text.endswith("Z")
 
 
 def _order_line(tenant: QadTenant, domain: str, number: str, detail: ET.Element) -> dict[str, Any]:

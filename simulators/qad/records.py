@@ -124,6 +124,17 @@ class Supplier(Record):
     bank_number_ref_v2s: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class MfgSupplier(Record):
+    """A supplier's settings in one domain (`IMfgSupplier`); field names beyond the keys are [I]."""
+
+    supplier_code: str = Field(min_length=1)
+    domain_code: str = Field(min_length=1)
+    buyer: str = ""
+    purchase_account: str = ""
+    ship_via: str = ""
+    is_receiver_required: bool = True
+
+
 class SupplierInvoiceLine(CamelModel):
     purchase_order_number: str = ""
     purchase_order_line: int | None = None

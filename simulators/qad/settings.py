@@ -45,3 +45,29 @@ class QadSettings(BaseModel):
     qxtend_invoice_operation: str = Field(
         default="maintainSupplierInvoice", description="[U] the QXtend supplier-invoice operation (a stub)"
     )
+    qxtend_response_detail: bool = Field(
+        default=True,
+        description="[I] without qcom:suppressResponseDetail in wsa:ReferenceParameters the answer carries the"
+        " processed dataset (true there suppresses it, false asks for it)",
+    )
+    qad_central: bool = Field(
+        default=True,
+        description="[C] the on-prem EE context root: the same API also under /{tenant}/qad-central"
+        " (https://host:port/qad-central), where the legacy session logins live",
+    )
+    session_login: bool = Field(
+        default=True,
+        description="[C] POST {base}/qad-central/api/login {username,password} -> {sessionId}, sent back as"
+        " Cookie: JSESSIONID; also the older form login j_spring_security_check",
+    )
+    session_login_on_cloud: bool = Field(
+        default=False, description="[I] the session logins also exist under /clouderp (only /qad-central is seen)"
+    )
+    session_idle_timeout: float = Field(
+        default=1800.0, gt=0, description="[I] seconds a JSESSIONID lives without being used (Tomcat's 30 min)"
+    )
+    workspace_header_check: bool = Field(
+        default=True,
+        description="[I] an x-qad-workspace-id header, when sent, must be {domain}_{entity} naming this tenant's"
+        " domain (and one of its entities, when the scenario lists them); else 400",
+    )

@@ -39,6 +39,8 @@ class QdocRequest:
     """The operation element: the session context and the dataset."""
     context: dict[str, str]
     """The session's `ttContext` rows qualified `QAD`: propertyName -> propertyValue (as sent)."""
+    suppress_detail: bool | None = None
+    """`wsa:ReferenceParameters/qcom:suppressResponseDetail`; None when the header leaves it out."""
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,15 @@ def read_request(body: bytes) -> QdocRequest:
         for row in operation.iterfind(f"{_qcom('dsSessionContext')}/{_qcom('ttContext')}")
         if (row.findtext(_qcom("propertyQualifier")) or "").strip() == "QAD"
     }
+    suppress = envelope.findtext(
+        f"{{{SOAP_NS}}}Header/{{{WSA_NS}}}ReferenceParameters/{_qcom('suppressResponseDetail')}"
+    )
     return QdocRequest(
         to=(envelope.findtext(f"{{{SOAP_NS}}}Header/{{{WSA_NS}}}To") or "").strip(),
         operation=operation.tag.removeprefix(qdoc("")),
         payload=operation,
         context=context,
+        suppress_detail=suppress.strip().lower() == "true" if suppress and suppress.strip() else None,
     )
 
 
@@ -89,9 +95,10 @@ def _parse_xml(body: bytes) -> ET.Element:
         raise SoapFaultError("Client", message) from exc
 
 
-def render_result(operation: str, messages: Sequence[Message]) -> bytes:
+def render_result(operation: str, messages: Sequence[Message], detail: ET.Element | None = None) -> bytes:
     """The operation's response: `result` (error if any message is an error, else warning if any, else
-    success) and the exceptions dataset, one `temp_err_msg` row per message."""
+    success), the exceptions dataset, one `temp_err_msg` row per message, and unless the caller suppressed
+    it the response detail: the processed dataset (`detail`, in the qdoc namespace) [I]."""
     severities = {m.severity for m in messages}
     result = "error" if "error" in severities else "warning" if severities else "success"
     envelope, body = _envelope()
@@ -104,7 +111,17 @@ def render_result(operation: str, messages: Sequence[Message]) -> bytes:
             ET.SubElement(row, "ns3:tt_msg_desc").text = f"{m.severity.upper()}: {m.description}"
             ET.SubElement(row, "ns3:tt_msg_field").text = m.field
             ET.SubElement(row, "ns3:tt_msg_sev").text = m.severity
+    if detail is not None:
+        answer.append(_prefixed(detail))
     return _serialize(envelope)
+
+
+def _prefixed(element: ET.Element) -> ET.Element:
+    """A copy of a qdoc-namespace tree with the literal `ns1:` prefix the rest of the answer uses."""
+    copy = ET.Element("ns1:" + element.tag.removeprefix(qdoc("")))
+    copy.text = element.text
+    copy.extend(_prefixed(child) for child in element)
+    return copy
 
 
 def render_fault(fault: SoapFaultError) -> bytes:

@@ -17,6 +17,7 @@ from simulators.qad.records import (
     BusinessError,
     FieldError,
     Item,
+    MfgSupplier,
     PurchaseOrderHeader,
     PurchaseOrderLine,
     PurchaseOrderReceipt,
@@ -61,8 +62,12 @@ class QadTenant:
     settings: Callable[[], QadSettings]
     users: dict[str, User] = field(default_factory=dict)
     sites: frozenset[str] = frozenset()
+    entities: frozenset[str] = frozenset()
+    """The domain's entities, for `x-qad-workspace-id`; empty means any entity is accepted [I]."""
     items: dict[str, Item] = field(default_factory=dict)
     suppliers: dict[str, Supplier] = field(default_factory=dict)
+    mfg_suppliers: dict[str, MfgSupplier] = field(default_factory=dict)
+    """Each supplier's settings in the tenant's domain, made with defaults the first time they are asked for."""
     orders: dict[str, PurchaseOrderHeader] = field(default_factory=dict)
     lines: dict[tuple[str, int], PurchaseOrderLine] = field(default_factory=dict)
     invoices: list[SupplierInvoice] = field(default_factory=list)
@@ -180,6 +185,30 @@ class QadTenant:
             self.suppliers[supplier.supplier_code] = self._stamp(supplier)
         return staged
 
+    def mfg_supplier(self, domain: str, code: str) -> MfgSupplier:
+        """A supplier's domain settings: every supplier of the shared set has them in the domain [I]."""
+        self.check_domain(domain)
+        self._supplier(code)
+        if code not in self.mfg_suppliers:
+            self.mfg_suppliers[code] = self._stamp(MfgSupplier(supplier_code=code, domain_code=domain))
+        return self.mfg_suppliers[code]
+
+    def submit_mfg_suppliers(self, rows: list[Any], domain: str | None, query_code: str | None) -> list[MfgSupplier]:
+        """Updates only (the record exists with its supplier), held to the concurrencyHash like any update."""
+        staged: list[MfgSupplier] = []
+        for row in rows:
+            fields = row if isinstance(row, dict) else {}
+            code = str(fields.get("supplierCode") or query_code or "")
+            if query_code is not None and code != query_code:
+                raise BusinessError(FieldError(f"supplierCode {code} does not match {query_code} in the request",
+                                               "supplierCode"))
+            existing = self.mfg_supplier(str(fields.get("domainCode") or domain or ""), code)
+            staged.append(self._merge(MfgSupplier, existing, {**fields, "supplierCode": code}))
+        for record in staged:
+            self.check_domain(record.domain_code)
+            self.mfg_suppliers[record.supplier_code] = self._stamp(record)
+        return staged
+
     # ---- supplier invoices [U] ----
 
     def invoice_list(self, supplier: str | None, reference: str | None) -> list[SupplierInvoice]:
@@ -279,6 +308,7 @@ class QadTenant:
             "users": [{"username": u.username, "password": u.password, "denied": sorted(u.denied)}
                       for u in self.users.values()],
             "suppliers": [s.wire() for s in self.suppliers.values()],
+            "mfg_suppliers": [s.wire() for s in self.mfg_suppliers.values()],
             "purchase_orders": [h.wire() for h in self.orders.values()],
             "purchase_order_lines": [ln.wire() for ln in self.lines.values()],
             "supplier_invoices": [i.wire() for i in self.invoices],
