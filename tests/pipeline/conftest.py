@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from pydantic import SecretStr
 
 from edi_assets.connectors.crossref import CrossReference
@@ -21,22 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MAPPINGS = ROOT / "mappings"
 ENV_NAMES = {"cleo": "EDI_CLEO_URL", "qad": "EDI_QAD_URL", "acumatica": "EDI_ACUMATICA_URL", "ifs": "EDI_IFS_URL"}
 
-#: The demo scenario's credentials under the vault names the connectors read (simulators' `up` table).
-DEMO_SECRETS: dict[str, dict[str, str]] = {
-    "acme": {"cleo.username": "acme-edi", "cleo.password": "acme-cleo-pass-1",
-             "cleo.totp_secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "qad.username": "acme-api",
-             "qad.password": "acme-qad-pass-1", "qad.client_id": "qad-acme-client"},
-    "bluefin": {"cleo.username": "bluefin-edi", "cleo.password": "bluefin-cleo-pass-1",
-                "acumatica.username": "bluefin-api", "acumatica.password": "bluefin-acu-pass-1",
-                "acumatica.client_id": "6E0F3A0B-6C1D-4C7E-9A55-7E3A1D2B4C5F@Bluefin",
-                "acumatica.client_secret": "bluefin-acu-secret-1"},
-    "cedar": {"cleo.username": "cedar-edi", "cleo.password": "cedar-cleo-pass-1",
-              "quickbooks.username": "cedar-qbwc", "quickbooks.password": "cedar-qbwc-pass-1"},
-    "delta": {"cleo.username": "delta-edi", "cleo.password": "delta-cleo-pass-1",
-              "cleo.totp_secret": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU", "ifs.client_id": "delta-edi-integration",
-              "ifs.client_secret": "delta-ifs-secret-1"},
-    "evergreen": {"cleo.username": "evergreen-edi", "cleo.password": "evergreen-cleo-pass-1"},
-}
+#: The demo credentials under the vault names the connectors read (the same file `make demo` stores).
+DEMO_SECRETS: dict[str, dict[str, str]] = yaml.safe_load((MAPPINGS / "demo-credentials.yaml").read_text())
 
 FAST_RETRY = RetryPolicy(RetrySettings(initial_backoff_seconds=0.01, max_backoff_seconds=0.05,
                                        max_total_seconds=5))
