@@ -243,6 +243,14 @@ class Ledger:
                             {"type": doc_type, "number": number, "key": doc_key, "partner": partner})
             return row, new
 
+    def documents_with_key_prefix(self, customer: str, direction: Direction, prefix: str) -> list[Row[Any]]:
+        """Documents whose identity starts with ``prefix`` (every revision of one ERP record)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.engine.connect() as c:
+            return list(c.execute(select(s.documents).where(
+                s.documents.c.customer == customer, s.documents.c.direction == direction,
+                s.documents.c.doc_key.like(f"{escaped}%", escape="\\")).order_by(s.documents.c.id)))
+
     def get_document(self, document_id: int) -> Row[Any]:
         with self.engine.connect() as c:
             row = c.execute(select(s.documents).where(s.documents.c.id == document_id)).first()

@@ -18,7 +18,7 @@ from typing import Any
 
 from edi_assets.connectors.errors import AuthenticationError, ConnectorError
 from edi_assets.customers import Partner
-from edi_assets.documents import Document
+from edi_assets.documents import Document, PurchaseOrder
 from edi_assets.ledger import Allocated
 from edi_assets.pipeline.inbound import document_number, load_document
 from edi_assets.pipeline.runtime import CustomerRuntime
@@ -50,10 +50,14 @@ def collect_documents(rt: CustomerRuntime) -> OutboundReport:
         if item.partner not in rt.partner_ids:
             report.skipped.append(f"{item.erp_key}: partner {item.partner} is not a partner of {rt.customer.id}")
             continue
+        document = item.document
+        if rt.ledger.documents_with_key_prefix(rt.customer.id, "out", f"{item.erp_key}@"):
+            # A later revision of a record already sent: it replaces the earlier one (BEG01/BIG08 05).
+            document = document.model_copy(update={"purpose_code": "05"}) if isinstance(
+                document, PurchaseOrder) and document.purpose_code == "00" else document
         _, new = rt.ledger.document(customer=rt.customer.id, partner=item.partner, direction="out", doc_type=set_id,
-                                    doc_key=f"{item.erp_key}@{item.revision}",
-                                    number=document_number(item.document),
-                                    payload=item.document.model_dump(mode="json"), state="pending")
+                                    doc_key=f"{item.erp_key}@{item.revision}", number=document_number(document),
+                                    payload=document.model_dump(mode="json"), state="pending")
         if new:
             report.collected[(item.partner, set_id)] += 1
     report.skipped.extend(batch.skipped)

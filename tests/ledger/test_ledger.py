@@ -241,3 +241,11 @@ def test_without_a_url_or_dagster_home_the_ledger_says_what_to_set(monkeypatch: 
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     with pytest.raises(LedgerError, match="EDI_LEDGER_URL or DAGSTER_HOME"):
         Ledger()
+
+
+def test_every_revision_of_an_erp_record_is_found_by_key_prefix_and_wildcards_are_literal(ledger: Ledger) -> None:
+    doc(ledger, key="PO P_1@r1", direction="out", doc_type="850")
+    doc(ledger, key="PO P_1@r2", direction="out", doc_type="850")
+    doc(ledger, key="PO PX1@r1", direction="out", doc_type="850")
+    found = ledger.documents_with_key_prefix("acme", "out", "PO P_1@")
+    assert [r.doc_key for r in found] == ["PO P_1@r1", "PO P_1@r2"]
