@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from simulators.quickbooks import xmlsafe
+from simulators.quickbooks import status, xmlsafe
 from simulators.quickbooks.company import CompanyFile
 from simulators.quickbooks.handlers import HANDLERS, Context, Outcome, texts, version_tuple
 from simulators.quickbooks.schema import validate
 from simulators.quickbooks.settings import QuickBooksSettings
-from simulators.quickbooks.status import QbStatusError, QbXmlParseError
+from simulators.quickbooks.status import QbStatusError, QbXmlParseError, Status
 
 _VERSION = re.compile(r'<\?qbxml\s+version\s*=\s*"(\d+\.\d+)"\s*\?>')
 _ON_ERROR = ("stopOnError", "continueOnError")
@@ -59,9 +59,20 @@ class QbXmlExecutor:
             validate(request, check_order=settings.enforce_element_order)
         return messages
 
+    def _fault(self, tag: str) -> Status | None:
+        """An injected Error status for this request type (`settings.qbxml_faults`), counted down."""
+        for fault in self.context.settings.qbxml_faults:
+            if fault.request == tag and fault.times > 0:
+                fault.times -= 1
+                if fault.status_code == 3200:
+                    return status.stale_edit_sequence("0").status
+                return Status(fault.status_code, "Error", f"Simulated error {fault.status_code}")
+        return None
+
     def _run(self, request: ET.Element) -> ET.Element:
+        fault = self._fault(request.tag)
         try:
-            outcome = HANDLERS[request.tag](self.context, request)
+            outcome = Outcome([], fault) if fault else HANDLERS[request.tag](self.context, request)
         except QbStatusError as exc:
             outcome = Outcome([], exc.status)
         answer = ET.Element(request.tag[: -len("Rq")] + "Rs")

@@ -12,6 +12,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class QbXmlFault(BaseModel):
+    """Fault hook: the next `times` requests of one type answer an Error status without running."""
+
+    request: str = Field(description="the request type it hits, e.g. BillAddRq")
+    status_code: int = Field(3200, description="3200 (stale EditSequence) by default")
+    times: int = Field(1, ge=0, description="how many more requests it hits (counts down)")
+
+
 class QuickBooksSettings(BaseModel):
     """Settings of one simulated QuickBooks and its Web Connector (`/_sim/settings` changes them live)."""
 
@@ -41,3 +49,4 @@ class QuickBooksSettings(BaseModel):
         description="[I] a header LinkToTxnID copies the PO's open lines, or only links item lines of the same items",
     )
     require_https: bool = Field(True, description="[I] an installed .qwc AppURL must be https unless on localhost")
+    qbxml_faults: list[QbXmlFault] = Field(default_factory=list, description="fault hook: Error statuses by request")
