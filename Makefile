@@ -14,7 +14,7 @@ help:
 	@echo "make bench  X12 reader / typed parse / writer benchmark (50 MB and 500 MB files), a report"
 	@echo "make bench-check  the same, failing when a target is missed"
 
-$(STAMP): pyproject.toml setup.py edi_assets/x12/_native/split.c
+$(STAMP): pyproject.toml setup.py edi_assets/x12/_native/split.c edi_assets/translate/_native/render.c
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

@@ -1,7 +1,7 @@
-"""Only for the optional compiled speed-up of the X12 reader; everything else is in pyproject.toml.
+"""Only for the optional compiled speed-ups of the X12 reader and writer; everything else is in pyproject.toml.
 
-`optional=True`: without a C compiler the install still succeeds and the reader uses its pure-Python
-path (same results, slower).
+`optional=True`: without a C compiler the install still succeeds and the reader and writer use their
+pure-Python paths (same results, slower).
 """
 
 from setuptools import Extension, setup
@@ -13,6 +13,12 @@ setup(
             ["edi_assets/x12/_native/split.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "edi_assets.translate._render",
+            ["edi_assets/translate/_native/render.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

@@ -11,8 +11,9 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from edi_assets.documents import Document, EnvelopeRef
-from edi_assets.translate import inbound, outbound
+from edi_assets.documents import Document, EnvelopeRef, PurchaseOrder
+from edi_assets.translate import fastdocs, fastwrite, inbound, outbound
+from edi_assets.translate.outbound import Body
 from edi_assets.x12.ack import AckGroup, ack_body, acknowledge_group, ta1_segment
 from edi_assets.x12.analyze import SetAnalysis, analyze
 from edi_assets.x12.envelope import (
@@ -34,6 +35,7 @@ from edi_assets.x12.writer import (
     FUNCTIONAL_IDS,
     GroupSpec,
     InterchangeSpec,
+    RenderedBody,
     SegmentWriter,
     SetSpec,
     render_interchange,
@@ -70,12 +72,22 @@ def envelope_ref(ts: TransactionSet) -> EnvelopeRef:
 
 
 def document_of(a: SetAnalysis) -> tuple[Document | None, list[X12Issue]]:
-    """The canonical document of an analysed set; a set with errors yields none."""
+    """The canonical document of an analysed set; a set with errors yields none.
+
+    Read from the tree without validation when every value is certainly valid (:mod:`.fastdocs`),
+    else from the typed set with validation, which also words every problem."""
     issues = list(a.issues)
-    if a.typed is None or a.has_errors:
+    if a.tree is None or a.has_errors:
+        return None, issues
+    if a.ts.ascii:
+        doc = fastdocs.document(a.ts.set_id, a.tree)
+        if doc is not None:
+            return doc, issues
+    typed = a.typed
+    if typed is None:
         return None, issues
     try:
-        return inbound.to_document(a.typed, a.ts.delimiters), issues
+        return inbound.to_document(typed, a.ts.delimiters), issues
     except X12StructureError as exc:
         ts = a.ts
         issues.append(
@@ -145,7 +157,8 @@ def _render_documents(
     line_break: str,
 ) -> str:
     five010 = gs_version[:6] >= "005010"
-    bodies = [outbound.body_for(d, five010) for d in docs]
+    ele, tail = delimiters.element, delimiters.segment + line_break
+    bodies = [_body(d, five010, ele, tail) for d in docs]
     set_ids = {sid for sid, _ in bodies}
     if len(set_ids) > 1:
         raise ValueError(f"one group holds one document type; got {sorted(set_ids)}")
@@ -154,6 +167,13 @@ def _render_documents(
                       group_control_number, gs_version, interchange.timestamp)
     sets = [SetSpec(sid, f"{set_control_start + i:04d}", body) for i, (sid, body) in enumerate(bodies)]
     return render_interchange(interchange, [(group, sets)], delimiters, line_break)
+
+
+def _body(doc: Document, five010: bool, ele: str, tail: str) -> tuple[str, Body | RenderedBody]:
+    """The set id and body of ``doc``: an 850 already written as text (:mod:`.fastwrite`), others as lists."""
+    if isinstance(doc, PurchaseOrder):
+        return "850", fastwrite.purchase_order(doc, ele, tail)
+    return outbound.body_for(doc, five010)
 
 
 @dataclass(slots=True)

@@ -89,11 +89,7 @@ def _terms(segs: list[Segment]) -> list[Data]:
 
 
 def _opt_int(value: str, what: str) -> int | None:
-    if not value:
-        return None
-    if not digits(value):
-        raise X12StructureError(f"{what} {value[:20]!r} is not a whole number")
-    return int(value)
+    return _int(value, what) if value else None
 
 
 def _ids(pairs: list[tuple[str, str]]) -> list[Data]:
@@ -255,7 +251,10 @@ def functional_ack(x: X997, component: str = ":") -> FunctionalAck:
 def _int(value: str, what: str) -> int:
     if not digits(value):
         raise X12StructureError(f"{what} {value[:20]!r} is not a whole number")
-    return int(value)
+    try:
+        return int(value)
+    except ValueError:  # more digits than Python converts (4,300): not a number anyone meant
+        raise X12StructureError(f"{what} {value[:20]!r} is not a whole number") from None
 
 
 def to_document(typed: TypedSet, delimiters: Delimiters | None = None) -> Document:

@@ -153,6 +153,7 @@ class TransactionSet:
     first_file_segment: int
     issues: list[X12Issue] = field(default_factory=list)
     plain: bool = False  # no component or repetition separator anywhere in the set's text
+    ascii: bool = False  # the text the set was cut from is all ASCII: no value holds a surrogate-escaped byte
 
     @property
     def set_id(self) -> str:

@@ -11,9 +11,12 @@ validator decides. A segment it passes would get no problems from the exact vali
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from edi_assets.x12.dictionary import ElementDef, SegmentDef, SyntaxNote, segment_definitions
 from edi_assets.x12.elements import NOT_BEFORE_004010
+from edi_assets.x12.scanning import native_module
 from edi_assets.x12.values import digits, valid_time, x12_date
 
 FastCheck = Callable[[list[str], bool], bool]
@@ -117,3 +120,59 @@ def fast_check(sid: str) -> FastCheck:
         check = _generate(sdef) if sdef is not None and sdef.elements else _always
         _CHECKS[sid] = check
     return check
+
+
+# -- a whole set at once -----------------------------------------------------------------------------
+def doubtful_py(segments: list[list[str]], old: bool) -> list[int]:
+    """The indexes of the segments the exact validator must look at: those ``fast_check`` does not pass."""
+    return [i for i, seg in enumerate(segments) if not fast_check(seg[0])(seg, old)]
+
+
+# The same tests as data, for the compiled ``doubtful``: per element (test, min, max, mandatory, codes),
+# per syntax note (kind, positions, holds only from 004010 on). The test numbers are the C enum's.
+UNCHECKED, CODES, DIGITS, REAL, DATE, TIME, TEXT = range(7)
+ElementTest = tuple[int, int, int, bool, frozenset[str] | None]
+NoteTest = tuple[str, tuple[int, ...], bool]
+Program = tuple[int, tuple[ElementTest, ...], tuple[NoteTest, ...]]
+
+
+def native_program(sdef: SegmentDef) -> Program | bool:
+    """``sdef``'s fast test as data, or False when it never passes (what ``_generate`` makes of it)."""
+    elements: list[ElementTest] = []
+    for d in sdef.elements:
+        if d.is_composite or d.repeat > 1:
+            if d.req == "M":
+                return False
+            test = UNCHECKED
+        elif d.type == "ID" and d.codes is not None:
+            test = CODES
+        elif d.implied_decimals is not None:
+            test = DIGITS
+        else:
+            test = {"R": REAL, "DT": DATE, "TM": TIME}.get(d.type, TEXT)
+        elements.append((test, d.min, d.max, d.req == "M", d.codes if test == CODES else None))
+    notes: list[NoteTest] = []
+    for note in sdef.syntax:
+        if note.kind not in "PRECL":
+            return False
+        notes.append((note.kind, note.positions, (sdef.id, note.text) in NOT_BEFORE_004010))
+    return len(sdef.elements) + 1, tuple(elements), tuple(notes)
+
+
+@cache
+def native_programs() -> dict[str, Any]:
+    return {sid: native_program(sdef) for sid, sdef in segment_definitions().items() if sdef.elements}
+
+
+_native = native_module()
+_doubtful: Callable[[list[list[str]], dict[str, Any], bool], list[int]] | None = (
+    _native.doubtful if _native is not None else None
+)
+
+
+def doubtful(segments: list[list[str]], old: bool) -> list[int]:
+    """`doubtful_py`, compiled when the extension is built (a value wider than one byte per character
+    makes the compiled test doubt its segment: the exact validator then finds the same, or nothing)."""
+    if _doubtful is not None:
+        return _doubtful(segments, native_programs(), old)
+    return doubtful_py(segments, old)

@@ -371,7 +371,7 @@ class X12Reader:
                     segs, pushback, issues = self._check_body(segs, parts, ic, group, set_ordinal, closed, seplen)
                     if pushback:
                         c = start + pushback
-                ts = TransactionSet(set_ordinal, segs, ic, group, self._file_segment + 1, issues, plain)
+                ts = TransactionSet(set_ordinal, segs, ic, group, self._file_segment + 1, issues, plain, t.isascii())
                 self._file_segment += len(segs)
                 self._check_set_envelope(ts, closed=closed and not pushback)
                 if group is not None:

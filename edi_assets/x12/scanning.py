@@ -107,6 +107,11 @@ def _native_module() -> ModuleType | None:
 
 _native = _native_module()
 NATIVE = _native is not None
+
+
+def native_module() -> ModuleType | None:
+    """The compiled extension, or None (not built, or ``EDI_X12_PURE=1``)."""
+    return _native
 _scan: Callable[..., Scan | None] | None = _native.scan_set if _native else None
 _clean: Callable[[str, str, str], bool | None] | None = _native.clean_layout if _native else None
 _controls: Callable[[str, str, str], tuple[int, int] | None] | None = _native.control_starts if _native else None

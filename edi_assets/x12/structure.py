@@ -8,10 +8,13 @@ segments passed over are missing (AK3 3); repeats past the maximum are AK3 4 (lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from edi_assets.x12.envelope import Segment
 from edi_assets.x12.errors import AckCodes, IssueCode, Level, Position, X12Issue
+from edi_assets.x12.scanning import native_module
 from edi_assets.x12.schemas import Loop, Seg
 
 
@@ -132,10 +135,56 @@ class _Frame:
         return -1
 
 
+NativeSchema = tuple[str, dict[str, tuple[int, ...]], tuple[Any, ...], tuple[int, ...], tuple[int, ...]]
+_NATIVE_SCHEMAS: dict[int, tuple[Loop, NativeSchema]] = {}
+
+
+def native_schema(schema: Loop) -> NativeSchema:
+    """The compiled loop as plain tuples for the C walk: (id, positions, inner, mandatory, maxes)."""
+    found = _NATIVE_SCHEMAS.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    comp = _compile(schema)
+    out = _native_form(comp)
+    _NATIVE_SCHEMAS[id(schema)] = (schema, out)
+    return out
+
+
+def _native_form(comp: _Compiled) -> NativeSchema:
+    return (comp.loop.id, comp.positions, tuple(_native_form(c) if c is not None else None for c in comp.inner),
+            comp.mandatory, comp.maxes)
+
+
+def walk_clean_py(segments: list[Segment], schema: Loop) -> LoopNode | None:
+    """The loop tree when the walk finds nothing to report, else None: what the C ``walk_tree`` answers."""
+    tree, issues = build_tree_py(segments, schema, Position(1, 1, 1))
+    return None if issues else tree
+
+
+_native = native_module()
+_walk: Callable[[list[Segment], NativeSchema, type[LoopNode]], LoopNode | None] | None = (
+    _native.walk_tree if _native is not None else None
+)
+
+
 def build_tree(
     segments: list[Segment], schema: Loop, where: Position
 ) -> tuple[LoopNode, list[X12Issue]]:
-    """Return the set's loop tree (root id = the set id) and the structure issues found."""
+    """Return the set's loop tree (root id = the set id) and the structure issues found.
+
+    Most sets have no structure issue: the compiled walk builds their tree; it answers None for a set
+    with something to report, which the Python walk (the definition) then words."""
+    if _walk is not None:
+        tree = _walk(segments, native_schema(schema), LoopNode)
+        if tree is not None:
+            return tree, []
+    return build_tree_py(segments, schema, where)
+
+
+def build_tree_py(
+    segments: list[Segment], schema: Loop, where: Position
+) -> tuple[LoopNode, list[X12Issue]]:
+    """The structure walk in Python: the tree and every issue, worded."""
     issues: list[X12Issue] = []
     root_comp = _compile(schema)
     root = LoopNode(schema.id)

@@ -366,6 +366,11 @@ BUILDERS: dict[str, Callable[[LoopNode], TypedSet]] = {
 }
 
 
+# What each builder requires: with these segments present it cannot fail, so the typed set may be built
+# on first use (the 856 also reports hierarchy problems while it is built, so it is never deferred).
+REQUIRED: dict[str, tuple[str, ...]] = {"850": ("BEG",), "810": ("BIG", "TDS"), "855": ("BAK",), "997": ("AK1", "AK9")}
+
+
 def _required(tree: LoopNode, sid: str, set_id: str) -> Segment:
     seg = tree.segment(sid)
     if seg is None:

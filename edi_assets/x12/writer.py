@@ -8,11 +8,12 @@ raises :class:`X12RenderError` instead of corrupting the file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from edi_assets.x12.envelope import Delimiters
 from edi_assets.x12.errors import X12RenderError
+from edi_assets.x12.scanning import native_module
 
 DEFAULT_DELIMITERS = Delimiters(element="*", component=">", segment="~", repetition="^")
 
@@ -46,17 +47,35 @@ class GroupSpec:
     timestamp: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
+Element = str | tuple[str, ...]  # a tuple is a composite element's components
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """A set body its builder already wrote as text, for one element separator and segment tail.
+
+    The writer uses ``text`` when it passes the checks :meth:`SegmentWriter.body` makes of its own
+    text (given how many segments and element separators the builder wrote); otherwise it writes
+    ``fallback()``, the same body as element lists, which trims, or raises naming the element at fault.
+    A builder that writes text must write exactly what ``body(fallback())`` would.
+    """
+
+    text: str
+    segments: int
+    separators: int
+    element: str
+    tail: str
+    fallback: Callable[[], Sequence[Sequence[Element]]]
+
+
 @dataclass(frozen=True, slots=True)
 class SetSpec:
     """One transaction set: id, control number (ST02) and its body (everything between ST and SE)."""
 
     set_id: str
     control_number: str
-    body: Sequence[Sequence[Element]]
+    body: Sequence[Sequence[Element]] | RenderedBody
     implementation: str | None = None  # ST03 (005010)
-
-
-Element = str | tuple[str, ...]  # a tuple is a composite element's components
 
 FUNCTIONAL_IDS = {"850": "PO", "810": "IN", "855": "PR", "856": "SH", "997": "FA", "860": "PC", "940": "OW"}
 
@@ -117,12 +136,24 @@ class SegmentWriter:
         if not parts:
             return ""
         text = tail.join(parts) + tail
-        separators = sum(map(len, body)) - len(body)
-        if (text.count(ele) != separators or text.count(self._term) != len(parts) * tail.count(self._term)
-                or self._comp in text or (self._rep is not None and self._rep in text)
-                or (ele + tail) in text or not "".join(parts).isprintable()):
+        if not self._plain(text, len(parts), sum(map(len, body)) - len(body)):
             return "".join(self.segment(s) for s in body)
         return text
+
+    def _plain(self, text: str, segments: int, separators: int) -> bool:
+        """Whether ``text``, written as ``segments`` segments with ``separators`` element separators,
+        holds them and nothing else: no value with a delimiter, a control character or a trailing
+        empty element. With the terminators accounted for, the text apart from its tails is the
+        segments' own text, so checking that is checking every value."""
+        elements, terminators, clean = text_checks(text, self._ele, self._term, self._comp, self._rep, self._tail)
+        return clean and elements == separators and terminators == segments * self._tail.count(self._term)
+
+    def accepts(self, rendered: RenderedBody) -> bool:
+        """Whether ``rendered.text`` is what :meth:`body` writes for its body: the same checks, made of
+        the finished text (written with this writer's separator and tail, every value plain)."""
+        if rendered.element != self._ele or rendered.tail != self._tail or not rendered.segments:
+            return False
+        return self._plain(rendered.text, rendered.segments, rendered.separators)
 
     def _with_composites(self, elements: Sequence[Element]) -> str:
         plain: list[str] = []
@@ -145,6 +176,28 @@ class SegmentWriter:
             if _has_control(v):
                 return f"{elements[0]}{i:02d} value {v[:40]!r} contains a control character (line break, tab, ...)"
         return f"segment {elements[0]!r} cannot be written"
+
+
+def text_checks_py(text: str, ele: str, term: str, comp: str, rep: str | None, tail: str) -> tuple[int, int, bool]:
+    """How many ``ele`` and ``term`` characters ``text`` holds, and whether it is clean: no ``comp``, no
+    ``rep``, no ``ele`` right before a ``tail``, and printable apart from its tails. The definition of
+    the compiled ``text_checks``."""
+    clean = (comp not in text and (rep is None or rep not in text) and (ele + tail) not in text
+             and text.replace(tail, "").isprintable())
+    return text.count(ele), text.count(term), clean
+
+
+_native = native_module()
+_text_checks: Callable[..., tuple[int, int, bool] | None] | None = _native.text_checks if _native else None
+
+
+def text_checks(text: str, ele: str, term: str, comp: str, rep: str | None, tail: str) -> tuple[int, int, bool]:
+    """`text_checks_py`, compiled when the extension is built and the text is one byte per character."""
+    if _text_checks is not None and len(ele) == len(term) == len(comp) == 1 and (rep is None or len(rep) == 1):
+        found = _text_checks(text, ele, term, comp, rep, tail)
+        if found is not None:
+            return found
+    return text_checks_py(text, ele, term, comp, rep, tail)
 
 
 def _empty(e: Element) -> bool:
@@ -200,8 +253,15 @@ def render_set(spec: SetSpec, w: SegmentWriter, out: list[str]) -> None:
     if not 4 <= len(spec.control_number) <= 9 or not spec.control_number.isalnum():
         raise X12RenderError(f"ST02 control number {spec.control_number!r} must be 4 to 9 letters or digits")
     out.append(w.segment(["ST", spec.set_id, spec.control_number, spec.implementation or ""]))
-    out.append(w.body(spec.body))
-    out.append(w.segment(["SE", str(len(spec.body) + 2), spec.control_number]))
+    body = spec.body
+    if isinstance(body, RenderedBody):
+        if w.accepts(body):
+            out.append(body.text)
+            out.append(w.segment(["SE", str(body.segments + 2), spec.control_number]))
+            return
+        body = body.fallback()
+    out.append(w.body(body))
+    out.append(w.segment(["SE", str(len(body) + 2), spec.control_number]))
 
 
 def render_interchange(
@@ -210,9 +270,9 @@ def render_interchange(
     delimiters: Delimiters = DEFAULT_DELIMITERS,
     line_break: str = "",
 ) -> str:
-    """A whole interchange as text."""
+    """A whole interchange as text (its pieces are joined once)."""
     out: list[str] = []
-    write_interchange(out.append, spec, groups, delimiters, line_break)
+    _write(out, None, spec, groups, delimiters, line_break)
     return "".join(out)
 
 
@@ -223,23 +283,36 @@ def write_interchange(
     delimiters: Delimiters = DEFAULT_DELIMITERS,
     line_break: str = "",
 ) -> None:
-    """Stream an interchange through ``emit`` (``list.append`` or a file's ``write``)."""
+    """Stream an interchange through ``emit`` (a file's ``write``, or ``list.append``), a few thousand
+    pieces at a time."""
     assert callable(emit)
+    _write([], emit, spec, groups, delimiters, line_break)
+
+
+def _write(
+    out: list[str],
+    emit: Callable[[str], object] | None,
+    spec: InterchangeSpec,
+    groups: Iterable[tuple[GroupSpec, Iterable[SetSpec]]],
+    delimiters: Delimiters,
+    line_break: str,
+) -> None:
+    """Append the interchange's pieces to ``out``; with ``emit``, hand them over joined every ~4096."""
     w = SegmentWriter(delimiters, line_break)
-    emit(isa_segment(spec, w))
+    out.append(isa_segment(spec, w))
     n_groups = 0
     for gspec, sets in groups:
         n_groups += 1
-        emit(gs_segment(gspec, w))
+        out.append(gs_segment(gspec, w))
         n_sets = 0
-        buf: list[str] = []
         for s in sets:
             n_sets += 1
-            render_set(s, w, buf)
-            if len(buf) > 4096:
-                emit("".join(buf))
-                buf.clear()
-        if buf:
-            emit("".join(buf))
-        emit(w.segment(["GE", str(n_sets), str(gspec.control_number)]))
-    emit(w.segment(["IEA", str(n_groups), f"{spec.control_number:09d}"]))
+            render_set(s, w, out)
+            if emit is not None and len(out) > 4096:
+                emit("".join(out))
+                out.clear()
+        out.append(w.segment(["GE", str(n_sets), str(gspec.control_number)]))
+    out.append(w.segment(["IEA", str(n_groups), f"{spec.control_number:09d}"]))
+    if emit is not None:
+        emit("".join(out))
+        out.clear()

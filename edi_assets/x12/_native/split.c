@@ -13,6 +13,20 @@
  * clean_layout(piece, term, eol) -> bool | None
  *     Whether every terminator is followed by exactly `eol` and no other line break, tab or blank
  *     touching a terminator occurs: the piece then needs no normalisation.
+ *
+ * text_checks(text, ele, term, comp, rep, tail) -> (elements, terminators, clean) | None
+ *     What the writer checks of text it joined: how many `ele` and `term` characters it holds, and
+ *     whether it is clean: no `comp`, no `rep`, no `ele` right before a `tail`, and every character
+ *     printable (str.isprintable) apart from the tails themselves.
+ * doubtful(segments, programs, old) -> list[int]
+ *     The indexes of the segments the element validator must look at: those its fast "certainly
+ *     valid" test (edi_assets.x12.fastcheck) does not pass. `programs` maps a segment id to its test as
+ *     data (fastcheck.native_program); an id it does not hold always passes. Twin: fastcheck.doubtful_py.
+ *     A value wider than one byte per character makes its segment doubtful.
+ * walk_tree(segments, schema, node_type) -> LoopNode | None
+ *     The loop tree of a transaction set when its structure walk finds nothing to report, else None
+ *     (the caller then walks in Python, which words every issue). Twin: structure.walk_clean_py; the
+ *     schema is structure.native_schema's tuple form of a compiled loop.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -298,6 +312,511 @@ control_starts(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return Py_BuildValue("(nn)", isa, iea);
 }
 
+/* str.isprintable for one-byte characters: not C0/C1 controls, DEL, NO-BREAK SPACE or SOFT HYPHEN. */
+static inline int
+printable1(Py_UCS1 c)
+{
+    return !(c < 0x20 || (c >= 0x7f && c <= 0xa0) || c == 0xad);
+}
+
+/* Counts over s[0..n): `e` characters, `t` characters, `t` right after `e`, and characters that are not
+ * printable data or are `comp` (when `use_comp`) or `rep` (when `use_rep`). Simple enough to vectorize. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("O3")))
+#endif
+static void
+scan_counts(const Py_UCS1 *s, Py_ssize_t n, Py_UCS1 e, Py_UCS1 t, Py_UCS1 comp, int use_comp, Py_UCS1 rep,
+            int use_rep, Py_ssize_t *ne, Py_ssize_t *nt, Py_ssize_t *et, Py_ssize_t *odd)
+{
+    Py_ssize_t a = 0, b = 0, c2 = 0, d = 0;
+    Py_UCS1 uc = (Py_UCS1)(use_comp != 0), ur = (Py_UCS1)(use_rep != 0);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 c = s[i];
+        a += c == e;
+        b += c == t;
+        d += (c < 0x20) | ((Py_UCS1)(c - 0x7f) <= 0x21) | (c == 0xad) | ((c == comp) & uc) | ((c == rep) & ur);
+    }
+    for (Py_ssize_t i = 1; i < n; i++)
+        c2 += (s[i - 1] == e) & (s[i] == t);
+    *ne = a;
+    *nt = b;
+    *et = c2;
+    *odd = d;
+}
+
+static PyObject *
+text_checks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyUnicode_Check(args[0]) || !PyUnicode_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "text_checks(text, ele, term, comp, rep, tail)");
+        return NULL;
+    }
+    PyObject *text = args[0], *tailobj = args[5];
+    Py_UCS4 ele, term, comp, rep = 0;
+    if (one_char(args[1], "ele", &ele) < 0 || one_char(args[2], "term", &term) < 0
+        || one_char(args[3], "comp", &comp) < 0)
+        return NULL;
+    int has_rep = args[4] != Py_None;
+    if (has_rep && one_char(args[4], "rep", &rep) < 0)
+        return NULL;
+    Py_ssize_t taillen = PyUnicode_GET_LENGTH(tailobj);
+    if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND || PyUnicode_KIND(tailobj) != PyUnicode_1BYTE_KIND
+        || taillen < 1 || ele > 255 || term > 255)
+        Py_RETURN_NONE;
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(text), *tail = PyUnicode_1BYTE_DATA(tailobj);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t n_ele = 0, n_term = 0, ele_term = 0;
+    /* One branch-free pass first (the compiler vectorizes it): the counts, whether any character is
+     * other than printable data (a non-printable terminator or line break counts), and how often the
+     * terminator follows the element separator. A clean text, the common case, is then known; anything
+     * else is looked at character by character below. */
+    Py_ssize_t odd = 0;
+    scan_counts(s, n, (Py_UCS1)ele, (Py_UCS1)term, (Py_UCS1)(comp & 0xff), comp <= 255, (Py_UCS1)(rep & 0xff),
+                has_rep && rep <= 255, &n_ele, &n_term, &ele_term, &odd);
+    int any_odd = odd != 0;
+    int clean = 1;
+    if (any_odd || ele_term) {
+        /* the exact rules: the tails' characters need not be printable, and `ele` may not precede a tail */
+        unsigned char special[256];
+        for (int c = 0; c < 256; c++)
+            special[c] = !printable1((Py_UCS1)c);
+        special[(Py_UCS1)ele] = special[(Py_UCS1)term] = special[tail[0]] = 1;
+        if (comp <= 255)
+            special[comp] = 1;
+        if (has_rep && rep <= 255)
+            special[rep] = 1;
+        Py_ssize_t skip_to = 0; /* characters before this index belong to a tail */
+        for (Py_ssize_t i = 0; i < n && clean; i++) {
+            Py_UCS1 c = s[i];
+            if (!special[c])
+                continue;
+            if (c == ele && i + 1 + taillen <= n && memcmp(s + i + 1, tail, (size_t)taillen) == 0)
+                clean = 0;
+            if (c == comp || (has_rep && c == rep))
+                clean = 0;
+            if (i >= skip_to) {
+                if (c == tail[0] && i + taillen <= n && memcmp(s + i, tail, (size_t)taillen) == 0)
+                    skip_to = i + taillen;
+                else if (!printable1(c))
+                    clean = 0;
+            }
+        }
+    }
+    return Py_BuildValue("(nnO)", n_ele, n_term, clean ? Py_True : Py_False);
+}
+
+/* -- the element validator's fast test --------------------------------------------------------------
+ * A program is the tuple (max_elements, elements, notes) or False (never certainly valid). Each element
+ * is (test, min, max, mandatory, codes); each note (kind, positions, only_from_004010).
+ */
+enum { T_UNCHECKED, T_CODES, T_DIGITS, T_REAL, T_DATE, T_TIME, T_TEXT };
+
+static inline int
+all_digits(const Py_UCS1 *p, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    return 1;
+}
+
+static inline int
+two(const Py_UCS1 *p)
+{
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* values.x12_date(v) is not None: CCYYMMDD, or YYMMDD with 51-99 as 19xx. */
+static int
+valid_date(const Py_UCS1 *p, Py_ssize_t n)
+{
+    if ((n != 6 && n != 8) || !all_digits(p, n))
+        return 0;
+    int year, month, day;
+    if (n == 8) {
+        year = two(p) * 100 + two(p + 2);
+        month = two(p + 4);
+        day = two(p + 6);
+    }
+    else {
+        year = (two(p) > 50 ? 1900 : 2000) + two(p);
+        month = two(p + 2);
+        day = two(p + 4);
+    }
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (year < 1 || month < 1 || month > 12 || day < 1)
+        return 0;
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return day <= days[month - 1] + (month == 2 && leap);
+}
+
+/* values.valid_time */
+static int
+valid_time(const Py_UCS1 *p, Py_ssize_t n)
+{
+    if ((n != 4 && n != 6 && n != 7 && n != 8) || !all_digits(p, n))
+        return 0;
+    return two(p) < 24 && two(p + 2) < 60 && (n < 6 || two(p + 4) < 60);
+}
+
+/* fastcheck._real_ok: digits, or digits around one '.', with lo..hi digits in all. */
+static int
+real_ok(const Py_UCS1 *p, Py_ssize_t n, Py_ssize_t lo, Py_ssize_t hi)
+{
+    const Py_UCS1 *dot = memchr(p, '.', (size_t)n);
+    if (dot == NULL)
+        return all_digits(p, n) && lo <= n && n <= hi;
+    Py_ssize_t whole = dot - p, frac = n - whole - 1;
+    if (whole == 0 && frac == 0)
+        return 0;
+    if (!all_digits(p, whole) || !all_digits(dot + 1, frac))
+        return 0;
+    return lo <= whole + frac && whole + frac <= hi;
+}
+
+static inline int
+has(PyObject *seg, Py_ssize_t n, Py_ssize_t i)
+{
+    return i < n && PyUnicode_GET_LENGTH(PyList_GET_ITEM(seg, i)) > 0;
+}
+
+/* 1 when the program certainly passes `seg`, 0 when the validator must look, -1 on error. */
+static int
+certainly_valid(PyObject *seg, PyObject *program, int old)
+{
+    if (!PyTuple_Check(program))
+        return 0;
+    Py_ssize_t n = PyList_GET_SIZE(seg);
+    if (n > PyLong_AsSsize_t(PyTuple_GET_ITEM(program, 0)))
+        return 0;
+    PyObject *elements = PyTuple_GET_ITEM(program, 1);
+    Py_ssize_t ndefs = PyTuple_GET_SIZE(elements);
+    for (Py_ssize_t i = 1; i < n; i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(seg, i)) || PyUnicode_KIND(PyList_GET_ITEM(seg, i)) != PyUnicode_1BYTE_KIND)
+            return 0;
+    for (Py_ssize_t d = 0; d < ndefs; d++) {
+        Py_ssize_t i = d + 1;
+        PyObject *def = PyTuple_GET_ITEM(elements, d);
+        long test = PyLong_AsLong(PyTuple_GET_ITEM(def, 0));
+        int present = has(seg, n, i);
+        if (!present) {
+            if (PyObject_IsTrue(PyTuple_GET_ITEM(def, 3)))
+                return 0; /* mandatory and missing */
+            continue;
+        }
+        if (test == T_UNCHECKED)
+            return 0;
+        PyObject *v = PyList_GET_ITEM(seg, i);
+        const Py_UCS1 *p = PyUnicode_1BYTE_DATA(v);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(v);
+        Py_ssize_t lo = PyLong_AsSsize_t(PyTuple_GET_ITEM(def, 1)), hi = PyLong_AsSsize_t(PyTuple_GET_ITEM(def, 2));
+        int ok;
+        switch (test) {
+        case T_CODES:
+            ok = lo <= len && len <= hi;
+            if (ok) {
+                ok = PySet_Contains(PyTuple_GET_ITEM(def, 4), v);
+                if (ok < 0)
+                    return -1;
+            }
+            break;
+        case T_DIGITS:
+            ok = all_digits(p, len) && lo <= len && len <= hi;
+            break;
+        case T_REAL:
+            ok = real_ok(p, len, lo, hi);
+            break;
+        case T_DATE:
+            ok = lo <= len && len <= hi && valid_date(p, len);
+            break;
+        case T_TIME:
+            ok = lo <= len && len <= hi && valid_time(p, len);
+            break;
+        default:
+            ok = lo <= len && len <= hi;
+            for (Py_ssize_t k = 0; ok && k < len; k++)
+                ok = printable1(p[k]);
+        }
+        if (!ok)
+            return 0;
+    }
+    PyObject *notes = PyTuple_GET_ITEM(program, 2);
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(notes); k++) {
+        PyObject *note = PyTuple_GET_ITEM(notes, k);
+        if (old && PyObject_IsTrue(PyTuple_GET_ITEM(note, 2)))
+            continue;
+        Py_UCS4 kind = PyUnicode_READ_CHAR(PyTuple_GET_ITEM(note, 0), 0);
+        PyObject *positions = PyTuple_GET_ITEM(note, 1);
+        Py_ssize_t np = PyTuple_GET_SIZE(positions), count = 0;
+        int first = 0;
+        for (Py_ssize_t j = 0; j < np; j++) {
+            int h = has(seg, n, PyLong_AsSsize_t(PyTuple_GET_ITEM(positions, j)));
+            if (j == 0)
+                first = h;
+            count += h;
+        }
+        int holds;
+        switch (kind) {
+        case 'P':
+            holds = count == 0 || count == np;
+            break;
+        case 'R':
+            holds = count > 0;
+            break;
+        case 'E':
+            holds = count <= 1;
+            break;
+        case 'C':
+            holds = !first || count == np;
+            break;
+        case 'L':
+            holds = !first || count > 1;
+            break;
+        default:
+            holds = 0;
+        }
+        if (!holds)
+            return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+doubtful(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "doubtful(segments: list, programs: dict, old: bool)");
+        return NULL;
+    }
+    PyObject *segments = args[0], *programs = args[1];
+    int old = PyObject_IsTrue(args[2]);
+    if (old < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(segments); i++) {
+        PyObject *seg = PyList_GET_ITEM(segments, i);
+        int sure = 0;
+        if (PyList_Check(seg) && PyList_GET_SIZE(seg) > 0) {
+            PyObject *program = PyDict_GetItemWithError(programs, PyList_GET_ITEM(seg, 0));
+            if (program == NULL && PyErr_Occurred()) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            sure = program == NULL ? 1 : certainly_valid(seg, program, old);
+        }
+        if (sure < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (!sure) {
+            PyObject *index = PyLong_FromSsize_t(i);
+            if (index == NULL || PyList_Append(out, index) < 0) {
+                Py_XDECREF(index);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(index);
+        }
+    }
+    return out;
+}
+
+/* -- the loop-tree walk ---------------------------------------------------------------------------
+ * A compiled loop is the tuple (id, positions, inner, mandatory, maxes): `positions` maps a segment id to
+ * the tuple of child positions it may stand at, `inner` holds the compiled child loop at each position
+ * (None for a segment), `mandatory` the positions of mandatory children, `maxes` each child's maximum use.
+ */
+#define MAX_DEPTH 64
+
+typedef struct {
+    PyObject *comp;     /* borrowed: the compiled loop tuple */
+    PyObject *node;     /* borrowed: owned by its parent's items (the root by the caller) */
+    PyObject *items;    /* borrowed: node.items */
+    Py_ssize_t index;
+    Py_ssize_t nchildren;
+    Py_ssize_t *counts;
+} Frame;
+
+static PyObject *str_id, *str_items, *str_index, *str_loops;
+
+static PyObject *
+new_node(PyTypeObject *type, PyObject *id, PyObject *items)
+{
+    PyObject *node = type->tp_alloc(type, 0);
+    if (node == NULL)
+        return NULL;
+    if (PyObject_GenericSetAttr(node, str_id, id) < 0 || PyObject_GenericSetAttr(node, str_items, items) < 0
+        || PyObject_GenericSetAttr(node, str_index, Py_None) < 0
+        || PyObject_GenericSetAttr(node, str_loops, Py_None) < 0) {
+        Py_DECREF(node);
+        return NULL;
+    }
+    return node;
+}
+
+static int
+push_frame(Frame *f, PyObject *comp, PyObject *node, PyObject *items, Py_ssize_t index)
+{
+    PyObject *maxes = PyTuple_GET_ITEM(comp, 4);
+    f->comp = comp;
+    f->node = node;
+    f->items = items;
+    f->index = index;
+    f->nchildren = PyTuple_GET_SIZE(maxes);
+    f->counts = PyMem_Calloc((size_t)(f->nchildren ? f->nchildren : 1), sizeof(Py_ssize_t));
+    if (f->counts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when a mandatory child of `f` at a position strictly between f->index and `upto` never occurred. */
+static int
+misses_mandatory(const Frame *f, Py_ssize_t upto)
+{
+    PyObject *mandatory = PyTuple_GET_ITEM(f->comp, 3);
+    Py_ssize_t n = PyTuple_GET_SIZE(mandatory);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t p = PyLong_AsSsize_t(PyTuple_GET_ITEM(mandatory, i));
+        if (p > f->index && p < upto && f->counts[p] == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first position of `sid` at or after `lo` in the frame's loop, or -1 (-2 with an error set). */
+static Py_ssize_t
+find_position(const Frame *f, PyObject *sid, Py_ssize_t lo)
+{
+    PyObject *positions = PyDict_GetItemWithError(PyTuple_GET_ITEM(f->comp, 1), sid);
+    if (positions == NULL)
+        return PyErr_Occurred() ? -2 : -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(positions);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t p = PyLong_AsSsize_t(PyTuple_GET_ITEM(positions, i));
+        if (p >= lo)
+            return p;
+    }
+    return -1;
+}
+
+static PyObject *
+walk_tree(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_Check(args[0]) || !PyTuple_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "walk_tree(segments: list, schema: tuple, node_type: type)");
+        return NULL;
+    }
+    PyObject *segments = args[0], *schema = args[1];
+    PyTypeObject *type = (PyTypeObject *)args[2];
+    if (str_id == NULL) {
+        str_id = PyUnicode_InternFromString("id");
+        str_items = PyUnicode_InternFromString("items");
+        str_index = PyUnicode_InternFromString("_index");
+        str_loops = PyUnicode_InternFromString("_loops");
+        if (!str_id || !str_items || !str_index || !str_loops)
+            return NULL;
+    }
+    Frame stack[MAX_DEPTH];
+    int depth = 0; /* frames in use */
+    PyObject *result = NULL;
+    PyObject *root_items = PyList_New(0);
+    if (root_items == NULL)
+        return NULL;
+    PyObject *root = new_node(type, PyTuple_GET_ITEM(schema, 0), root_items);
+    Py_DECREF(root_items);
+    if (root == NULL)
+        return NULL;
+    if (push_frame(&stack[0], schema, root, root_items, -1) < 0)
+        goto done;
+    depth = 1;
+    Py_ssize_t nseg = PyList_GET_SIZE(segments);
+    for (Py_ssize_t n = 0; n < nseg; n++) {
+        PyObject *seg = PyList_GET_ITEM(segments, n);
+        if (!PyList_Check(seg) || PyList_GET_SIZE(seg) < 1 || !PyUnicode_CheckExact(PyList_GET_ITEM(seg, 0)))
+            goto unsure;
+        PyObject *sid = PyList_GET_ITEM(seg, 0);
+        Frame *top = &stack[depth - 1];
+        Py_ssize_t lo = (depth == 1 || top->index > 0) ? top->index : 1;
+        Py_ssize_t found = find_position(top, sid, lo);
+        if (found == -2)
+            goto done;
+        int at = depth - 1;
+        if (found < 0) {
+            for (at = depth - 2; at >= 0; at--) {
+                Frame *f = &stack[at];
+                found = find_position(f, sid, (at > 0 && f->index < 1) ? 1 : f->index);
+                if (found == -2)
+                    goto done;
+                if (found >= 0)
+                    break;
+            }
+            if (found < 0)
+                goto unsure; /* unexpected, out of order or not in the set: an issue to word */
+            while (depth - 1 > at) {
+                Frame *closing = &stack[depth - 1];
+                if (misses_mandatory(closing, closing->nchildren))
+                    goto unsure;
+                PyMem_Free(closing->counts);
+                depth--;
+            }
+        }
+        Frame *frame = &stack[at];
+        if (found > frame->index + 1 && misses_mandatory(frame, found))
+            goto unsure;
+        Py_ssize_t count = ++frame->counts[found];
+        frame->index = found;
+        Py_ssize_t max = PyLong_AsSsize_t(PyTuple_GET_ITEM(PyTuple_GET_ITEM(frame->comp, 4), found));
+        if (count > max)
+            goto unsure;
+        PyObject *inner = PyTuple_GET_ITEM(PyTuple_GET_ITEM(frame->comp, 2), found);
+        if (inner != Py_None) {
+            if (depth == MAX_DEPTH)
+                goto unsure;
+            PyObject *items = PyList_New(1);
+            if (items == NULL)
+                goto done;
+            Py_INCREF(seg);
+            PyList_SET_ITEM(items, 0, seg);
+            PyObject *node = new_node(type, sid, items);
+            Py_DECREF(items);
+            if (node == NULL)
+                goto done;
+            int failed = PyList_Append(frame->items, node);
+            Py_DECREF(node);
+            if (failed < 0 || push_frame(&stack[depth], inner, node, items, 0) < 0)
+                goto done;
+            stack[depth].counts[0] = 1;
+            depth++;
+        }
+        else if (PyList_Append(frame->items, seg) < 0)
+            goto done;
+    }
+    while (depth > 0) {
+        Frame *closing = &stack[depth - 1];
+        if (misses_mandatory(closing, closing->nchildren))
+            goto unsure;
+        PyMem_Free(closing->counts);
+        depth--;
+    }
+    result = root;
+    Py_INCREF(result);
+    goto done;
+unsure:
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    while (depth > 0) {
+        PyMem_Free(stack[depth - 1].counts);
+        depth--;
+    }
+    Py_DECREF(root);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"control_starts", (PyCFunction)(void (*)(void))control_starts, METH_FASTCALL,
      "control_starts(raw, term, ele) -> (isa, iea) or None"},
@@ -305,6 +824,12 @@ static PyMethodDef methods[] = {
      "scan_set(text, start, sep, ele, comp, rep, known) -> (segments, all_known, plain, end) or None"},
     {"clean_layout", (PyCFunction)(void (*)(void))clean_layout, METH_FASTCALL,
      "clean_layout(piece, term, eol) -> bool or None"},
+    {"text_checks", (PyCFunction)(void (*)(void))text_checks, METH_FASTCALL,
+     "text_checks(text, ele, term, comp, rep, tail) -> (elements, terminators, clean) or None"},
+    {"doubtful", (PyCFunction)(void (*)(void))doubtful, METH_FASTCALL,
+     "doubtful(segments, programs, old) -> list of segment indexes"},
+    {"walk_tree", (PyCFunction)(void (*)(void))walk_tree, METH_FASTCALL,
+     "walk_tree(segments, schema, node_type) -> LoopNode or None"},
     {NULL, NULL, 0, NULL},
 };
 
