@@ -4,6 +4,7 @@
     edi holds approve HOLD --by NAME [--note TEXT]   let a held document through (audited)
     edi replay CUSTOMER [--ids 1 2 ...]      run held or failed records again
     edi audit DOCUMENT [--customer C]        the audit trail of a document (ledger id, number or key)
+    edi scorecard CUSTOMER [--weeks N] [--png FILE]   partners' on-time rates per ISO week, what is overdue
 """
 
 from __future__ import annotations
@@ -44,14 +45,10 @@ def cmd_holds_approve(args: argparse.Namespace) -> int:
 
     ledger = _ledger(args)
     try:
-        hold = ledger.resolve_hold(args.hold, state="approved", by=args.by, note=args.note)
+        hold = ledger.resolve_hold(args.hold, state="approved", by=args.by, note=args.note, release=True)
     except LedgerError as error:
         print(f"edi: {error}")
         return 1
-    row = ledger.get_document(hold.subject_id) if hold.subject == "document" else None
-    if row is not None:
-        ledger.set_document_state(row.id, "received" if row.direction == "in" else "pending", None,
-                                  {"approved_by": args.by, "hold": hold.id})
     print(f"hold {hold.id} approved by {args.by}; {hold.subject} {hold.subject_id} goes through on the next run "
           f"(or `edi replay {hold.customer} --ids {hold.subject_id}`)")
     return 0
@@ -89,6 +86,28 @@ def cmd_audit(args: argparse.Namespace) -> int:
                  for a in ledger.trail("document", row.id)]
         _print_table(trail, ["at", "step", "by", "detail"], "  (no audit rows)")
         print()
+    return 0
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from edi_assets.customers import load_customers
+    from edi_assets.scorecards import build_scorecard
+    from edi_assets.scorecards.report import text_report
+
+    try:
+        customer = load_customers(args.customers).get(args.customer)
+        as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else None
+    except (KeyError, ValueError) as error:
+        print(f"edi: {error.args[0] if error.args else error}")
+        return 1
+    card = build_scorecard(_ledger(args), customer, as_of=as_of, weeks=args.weeks)
+    print(text_report(card))
+    if args.png:
+        with open(args.png, "wb") as out:
+            out.write(card.png())
+        print(f"\nplot written to {args.png}")
     return 0
 
 
@@ -134,3 +153,11 @@ def add_commands(sub: Any) -> None:
     aud.add_argument("document", help="ledger id, invoice/PO/shipment number, or identity key")
     aud.add_argument("--customer")
     aud.set_defaults(func=cmd_audit)
+    card = sub.add_parser("scorecard", parents=[ledger_opts],
+                          help="partners' on-time rates (997, 855, 856, 810) per ISO week and what is overdue")
+    card.add_argument("customer")
+    card.add_argument("--weeks", type=int, default=4, help="window of the per-partner rates and overdue (default 4)")
+    card.add_argument("--as-of", help="ISO date-time to score at (default now, UTC)")
+    card.add_argument("--png", help="also write the plot of the rates to this file")
+    card.add_argument("--customers", help="customers file (default $EDI_CUSTOMERS_FILE or mappings/customers.yaml)")
+    card.set_defaults(func=cmd_scorecard)

@@ -85,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--scenario", default="demo", help="bundled scenario name or path to a YAML file")
     up.add_argument("--base-port", type=int, default=0, help="first port (default: free ports)")
     up.add_argument("--only", nargs="*", choices=SYSTEMS, help="start only these systems")
+    up.add_argument("--partner-delay-scale", type=float, default=None,
+                    help="multiply the partners' answer delays (e.g. 0.01 to see a day's exchange in a minute)")
     up.add_argument("--web-connector", action="store_true",
                     help="also run the Web Connector's sessions against the product's endpoint on a schedule")
     args = parser.parse_args(argv)
@@ -93,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.partner_delay_scale is not None:
+        scenario.setdefault("partners", {}).setdefault("settings", {})["delay_scale"] = args.partner_delay_scale
     try:
         fleet = start_fleet(scenario, args.only or SYSTEMS, args.base_port, web_connector=args.web_connector)
     except OSError as exc:

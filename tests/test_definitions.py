@@ -8,7 +8,7 @@ from edi_assets.definitions import defs
 def test_definitions_hold_the_inbound_and_outbound_assets() -> None:
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {"inbound_files", "inbound_interchanges", "erp_postings", "erp_outbound_documents",
-                    "cleo_uploads"}
+                    "cleo_uploads", "partner_scorecards"}
 
 
 def test_inbound_lineage_reads_files_then_interchanges_then_postings() -> None:
@@ -31,7 +31,7 @@ def test_sensors_and_the_replay_job_are_defined() -> None:
     assert defs.get_job_def("replay_job") is not None
 
 
-def test_the_four_partition_checks_are_defined() -> None:
+def test_the_partition_checks_are_defined() -> None:
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert checks == {"every_inbound_group_acknowledged", "no_stale_holds", "outbound_groups_acknowledged_in_time",
-                      "every_upload_confirmed"}
+                      "every_upload_confirmed", "no_overdue_partner_documents", "partners_meet_on_time_rate"}

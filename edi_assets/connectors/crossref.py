@@ -22,7 +22,7 @@ missing key, so a person fixes the table once instead of replaying the document 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +36,10 @@ from edi_assets.documents import ItemId
 Role = Literal["supplier", "customer"]
 DEFAULT_FOLDER = Path("mappings")
 
-#: Item-id qualifiers that carry the buyer's (our customer's) own item number: it is the ERP item as is.
+#: Item-id qualifiers that carry the buyer's own item number: the ERP item as is when our customer buys.
 BUYER_QUALIFIERS = ("BP", "IN", "PI", "BY")
+#: ... and the seller's own number: the ERP item as is when our customer sells (an 850 a partner sends us).
+SELLER_QUALIFIERS = ("VP", "VN", "SK", "MG")
 
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # file: (required columns, key columns)
     "partners.csv": (("partner", "role", "erp_id"), ("partner", "role")),
@@ -162,18 +164,20 @@ class Resolution:
             return self._miss(f"{role} id for partner {self.partner} (partners.csv)")
         return found
 
-    def item(self, item_ids: Iterable[ItemId], *, line: str | None = None) -> str:
-        """The ERP item of a line: the partner's ids through ``items.csv`` first, then the buyer's own number
-        (BP, IN, ...) as is; neither is a miss that names every id the line carried."""
+    def item(self, item_ids: Iterable[ItemId], *, line: str | None = None,
+             own: Sequence[str] = BUYER_QUALIFIERS) -> str:
+        """The ERP item of a line: the partner's ids through ``items.csv`` first, then our own number as is,
+        by the qualifiers ``own`` names in order — the buyer's (BP, IN, ...) when our customer buys, the
+        seller's (:data:`SELLER_QUALIFIERS`) when it sells; neither is a miss naming every id the line carried."""
         ids = list(item_ids)
         for item in ids:
             found = self.xref.items.get((self.partner, item.value))
             if found is not None:
                 return found
-        for qualifier in BUYER_QUALIFIERS:
-            own = next((i.value for i in ids if i.qualifier == qualifier), None)
-            if own:
-                return own
+        for qualifier in own:
+            value = next((i.value for i in ids if i.qualifier == qualifier), None)
+            if value:
+                return value
         where = f"line {line}" if line else "a line"
         carried = ", ".join(f"{i.qualifier} {i.value}" for i in ids) or "no item id"
         return self._miss(f"item of {where} ({carried}) for partner {self.partner} (items.csv)")

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, Row, create_engine, event, func, inse
 from sqlalchemy.exc import IntegrityError
 
 from edi_assets.ledger import schema as s
+from edi_assets.pipeline.crashpoints import crash_point
 
 Direction = Literal["in", "out"]
 Subject = Literal["file", "document", "upload", "group", "interchange"]
@@ -123,6 +124,7 @@ class Ledger:
                detail: Mapping[str, Any] | None = None, actor: str | None = None) -> None:
         c.execute(insert(s.audit).values(at=now(), customer=customer, subject=subject, subject_id=subject_id,
                                          step=step, detail=dict(detail or {}), actor=actor or self.actor))
+        crash_point("in_ledger_transaction")  # the reliability harness's kill -9 before the commit
 
     def audit(self, customer: str, subject: Subject | str, subject_id: int, step: str,
               detail: Mapping[str, Any] | None = None, actor: str | None = None) -> None:
@@ -319,7 +321,9 @@ class Ledger:
             return list(c.execute(query.order_by(s.holds.c.id)))
 
     def resolve_hold(self, hold_id: int, *, state: Literal["replayed", "approved", "released"], by: str,
-                     note: str | None = None) -> Row[Any]:
+                     note: str | None = None, release: bool = False) -> Row[Any]:
+        """Close an open hold; ``release``: its document goes back to the flow (inbound: received, outbound:
+        pending) in the same transaction, so a crash cannot leave it held with no open hold."""
         with self.transaction() as c:
             row = c.execute(select(s.holds).where(s.holds.c.id == hold_id)).first()
             if row is None:
@@ -330,6 +334,10 @@ class Ledger:
                 state=state, resolved_by=by, resolution=note, resolved_at=now()))
             self._audit(c, row.customer, row.subject, row.subject_id, f"hold.{state}",
                         {"hold": hold_id, "note": note}, actor=by)
+            if release and row.subject == "document":
+                doc = c.execute(select(s.documents).where(s.documents.c.id == row.subject_id)).one()
+                self._set_document_state(c, doc.id, "received" if doc.direction == "in" else "pending", None,
+                                         {f"{state}_by": by, "hold": hold_id})
             return row
 
     def approved(self, subject: Subject, subject_id: int, code: str) -> bool:

@@ -29,12 +29,15 @@ from edi_assets.connectors.errors import (
     RemoteRejected,
 )
 from edi_assets.customers import Partner
-from edi_assets.documents import DOCUMENT_TYPES, Document, FunctionalAck
+from edi_assets.documents import DOCUMENT_TYPES, Document, FunctionalAck, Invoice
 from edi_assets.ledger import Allocated
+from edi_assets.matching import check_invoice
+from edi_assets.pipeline.crashpoints import crash_point
 from edi_assets.pipeline.runtime import CustomerRuntime
 from edi_assets.translate import acknowledgment_file, document_of, envelope_ref
 from edi_assets.x12.analyze import analyze
 from edi_assets.x12.envelope import FileIssue, Group, Interchange, InterchangeEnd, TransactionSet
+from edi_assets.x12.errors import X12Error
 from edi_assets.x12.reader import X12Reader
 
 _NUMBER_FIELDS = ("invoice_number", "po_number", "shipment_id", "group_control_number")
@@ -94,6 +97,7 @@ def fetch_files(rt: CustomerRuntime) -> InboundReport:
             rt.progress(f"{rt.customer.id}: {len(fresh)} new file(s) from {partner.id}")
         for cleo_file in fresh:
             content = rt.cleo.download(cleo_file.id)
+            crash_point("after_download_before_ledger")
             _, new = rt.ledger.file_seen(customer=rt.customer.id, partner=partner.id, folder=partner.inbound,
                                          cleo_file_id=cleo_file.id, name=cleo_file.name, content=content)
             report.files += int(new)
@@ -105,7 +109,13 @@ def read_files(rt: CustomerRuntime) -> InboundReport:
     cannot be posted, with the reason), then one 997 per functional group back to the partner."""
     report = InboundReport()
     for row in rt.ledger.files(rt.customer.id, states=["seen"]):
-        report.merge(read_file(rt, row))
+        try:
+            report.merge(read_file(rt, row))
+        except X12Error as error:  # e.g. no 997 can be written for it (an id longer than X12 allows)
+            reason = f"the file cannot be read or acknowledged: {error}"
+            rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="file", subject_id=row.id,
+                           code="x12", reason=reason)
+            report.held.append({"partner": row.partner, "document": row.name, "reason": reason})
     return report
 
 
@@ -139,6 +149,7 @@ class _Reading:
     groups: list[int] = field(default_factory=list)  # groups_in ids that need a 997 (997 groups do not)
     interchanges: int = 0
     duplicates: int = 0
+    changed: int = 0  # documents of a repeated interchange whose content differs from the first copy's
 
 
 def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -> _Reading:
@@ -159,7 +170,7 @@ def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -
             interchange_id, duplicate_of = ledger.interchange_seen(
                 customer=customer.id, partner=partner.id, file_id=file_id, sender=sender,
                 control_number=event.control_number)
-            pending = []
+            pending, reading.changed = [], 0
         elif isinstance(event, Group):
             group_id = ledger.group_in(customer=customer.id, partner=partner.id, interchange_id=interchange_id,
                                        group_control_number=event.control_number, functional_id=event.functional_id)
@@ -172,18 +183,35 @@ def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -
             pending.append((event, document, [i.message for i in issues if i.is_error]))
         elif isinstance(event, InterchangeEnd):
             envelope_errors = [i.message for i in event.interchange.issues if i.is_error]
+            fresh = 0
             for ts, document, errors in pending:
                 group_errors = [i.message for i in ts.group.issues if i.is_error] if ts.group else []
-                _record(rt, partner, file_id, interchange_id, ts, document,
-                        errors + group_errors + envelope_errors, duplicate_of, reading)
+                fresh += _record(rt, partner, file_id, interchange_id, ts, document,
+                                 errors + group_errors + envelope_errors, duplicate_of, reading)
+            if duplicate_of is not None and pending and not fresh:
+                _hold_repeat(rt, partner, interchange_id, duplicate_of, event.interchange.control_number, reading)
             pending = []
     if reading.interchanges == 0 and reading.not_x12 is None:
         reading.not_x12 = "no interchange (ISA) in the file"
     return reading
 
 
+def _hold_repeat(rt: CustomerRuntime, partner: Partner, interchange_id: int, duplicate_of: int, control_number: str,
+                 reading: _Reading) -> None:
+    """An interchange received before, every document of it already recorded from the first copy: nothing of it
+    is posted again, and the repeat is held (not silently absorbed) so a person sees the partner resent it."""
+    reading.duplicates += 1
+    differs = f"; {reading.changed} of its documents differ from the first copy" if reading.changed else ""
+    reason = (f"interchange {control_number} was received before (ledger interchange {duplicate_of}); this copy "
+              f"repeats documents already recorded and is not posted again{differs}")
+    rt.ledger.hold(customer=rt.customer.id, partner=partner.id, subject="interchange", subject_id=interchange_id,
+                   code="duplicate", reason=reason)
+    reading.held.append({"partner": partner.id, "type": "interchange", "document": control_number, "reason": reason})
+
+
 def _record(rt: CustomerRuntime, partner: Partner, file_id: int, interchange_id: int, ts: TransactionSet,
-            document: Document | None, errors: list[str], duplicate_of: int | None, reading: _Reading) -> None:
+            document: Document | None, errors: list[str], duplicate_of: int | None, reading: _Reading) -> bool:
+    """Record one transaction set and decide its fate; whether this read decided it (False: decided before)."""
     ledger, customer = rt.ledger, rt.customer
     envelope = envelope_ref(ts)
     payload = document.model_dump(mode="json") if document is not None else {"errors": errors}
@@ -192,9 +220,11 @@ def _record(rt: CustomerRuntime, partner: Partner, file_id: int, interchange_id:
         number=document_number(document) if document is not None else None, payload=payload, state="received",
         file_id=file_id, interchange_id=interchange_id, group_control_number=envelope.group_control_number,
         functional_id=envelope.functional_id)
-    if not new:
-        return
-    reading.documents[(partner.id, ts.set_id)] += 1
+    if not new and (row.state != "received" or row.file_id != file_id):
+        reading.changed += int(row.file_id != file_id and row.payload != payload)  # a copy that differs
+        return False  # recorded from another file (a copy), or its fate (held, matched...) was recorded already
+    # A row of this file still 'received' may be one whose reader died before recording its fate: decide it.
+    reading.documents[(partner.id, ts.set_id)] += int(new)
     sender = customer.partner_by_interchange(envelope.sender_qualifier, envelope.sender_id)
     hold: tuple[str, str] | None = None
     if duplicate_of is not None:
@@ -212,14 +242,18 @@ def _record(rt: CustomerRuntime, partner: Partner, file_id: int, interchange_id:
         if hold is None:
             ledger.set_document_state(row.id, "matched")
     elif ts.set_id not in customer.flows.inbound:
-        hold = ("flow", f"{ts.set_id} is not an inbound flow of customer {customer.id} "
-                        f"(inbound: {', '.join(customer.flows.inbound) or 'none'})")
+        # Acknowledged (the 997 says we received it) but not for the ERP: recorded, not held, since no fix
+        # of ours would ever post it.
+        ledger.set_document_state(row.id, "ignored", f"{ts.set_id} is not an inbound flow of customer "
+                                                      f"{customer.id} (inbound: "
+                                                      f"{', '.join(customer.flows.inbound) or 'none'})")
     if hold is not None:
         code, reason = hold
         ledger.hold(customer=customer.id, partner=partner.id, subject="document", subject_id=row.id, code=code,
                     reason=reason)
         reading.held.append({"partner": partner.id, "type": ts.set_id, "document": row.number or envelope.key,
                              "reason": reason})
+    return True
 
 
 def _match_ack(rt: CustomerRuntime, partner: Partner, ack: FunctionalAck) -> tuple[str, str] | None:
@@ -242,15 +276,29 @@ def _acknowledge(rt: CustomerRuntime, partner: Partner, file_id: int, content: b
         name = f"997_{rt.customer.id}_{partner.id}_{numbers.interchange}.x12"
         return name, result.text.encode("utf-8")
 
+    # Allocate exactly the numbers the 997 file uses (it answers every group, 997s and repeats included, and
+    # none that lacks its GE): counted from a draft, so no ISA13 or GS06 is ever skipped or sent twice.
+    interchanges, groups = _envelopes(acknowledgment_file(content).text)
     upload = ledger.upload_intent(customer=rt.customer.id, partner=partner.id, kind="ack",
                                   subject_key=f"file:{file_id}", folder=partner.outbound, render=render,
-                                  interchanges=reading.interchanges, groups=len(reading.groups) or 1)
+                                  interchanges=interchanges, groups=groups)
     if upload.state != "done":
+        crash_point("after_ack_allocation_before_upload")
         sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=partner.id)
+        crash_point("after_ack_upload_before_outcome")
         ledger.upload_done(upload.id, sent.id)
     for group_id in reading.groups:
         ledger.ack_sent(group_id, "sent", upload.id)
     return len(reading.groups)
+
+
+def _envelopes(text: str) -> tuple[int, int]:
+    """How many interchanges and functional groups an X12 text holds, read back rather than guessed."""
+    interchanges = groups = 0
+    for event in X12Reader(text.encode("utf-8")):
+        interchanges += isinstance(event, Interchange)
+        groups += isinstance(event, Group)
+    return interchanges, groups
 
 
 # -- step 2: postings -------------------------------------------------------------------------------------
@@ -273,6 +321,14 @@ def post_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Posting
 def post_one(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
     ledger, erp, xref = rt.ledger, rt.erp, rt.xref
     document = load_document(row.doc_type, row.payload)
+    if isinstance(document, Invoice) and not ledger.approved("document", row.id, "match"):
+        verdict = check_invoice(rt, row, document)  # three-way match; a person's approval overrides it
+        if not verdict.passed:
+            ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
+                        code="match", reason=verdict.reason)
+            report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
+                                "reason": verdict.reason})
+            return
     posting, reconcile = ledger.posting_intent(row.id, rt.customer.erp.kind)
     if posting.state in ("done", "queued"):
         return
@@ -301,6 +357,7 @@ def post_one(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
         ledger.posting_failed(row.id, str(error))
         report.failed.append({"document": row.number, "reason": str(error)})
         return
+    crash_point("after_post_before_outcome")
     ledger.posting_done(row.id, record_kind=result.record_kind, record_id=result.record_id, existed=result.existed,
                         queued=result.queued, detail=result.detail)
     if result.queued:

@@ -20,9 +20,13 @@ from edi_assets.connectors.errors import AuthenticationError, ConnectorError
 from edi_assets.customers import Partner
 from edi_assets.documents import Document, PurchaseOrder
 from edi_assets.ledger import Allocated
+from edi_assets.pipeline.crashpoints import crash_point
 from edi_assets.pipeline.inbound import document_number, load_document
 from edi_assets.pipeline.runtime import CustomerRuntime
 from edi_assets.translate import render_documents
+from edi_assets.x12.analyze import analyze
+from edi_assets.x12.envelope import TransactionSet
+from edi_assets.x12.reader import X12Reader
 from edi_assets.x12.writer import FUNCTIONAL_IDS, InterchangeSpec
 
 CURSOR = "erp.outbound"
@@ -68,6 +72,14 @@ def collect_documents(rt: CustomerRuntime) -> OutboundReport:
     return report
 
 
+class InvalidOutboundError(ValueError):
+    """The rendered interchange breaks X12 rules; ``problems`` says where (nothing was allocated or sent)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems[:5]))
+
+
 def render_for(rt: CustomerRuntime, partner: Partner, document: Document, numbers: Allocated, *,
                set_id: str) -> tuple[str, bytes]:
     """The file name and bytes of one outbound interchange; the name carries the ledger's numbers."""
@@ -76,6 +88,11 @@ def render_for(rt: CustomerRuntime, partner: Partner, document: Document, number
                            int(numbers.interchange), version="00501" if five010 else "00401",
                            timestamp=dt.datetime.now(dt.UTC))
     text = render_documents([document], spec, int(numbers.group), gs_version=partner.version)
+    sets = [e for e in X12Reader(text.encode("utf-8")) if isinstance(e, TransactionSet)]
+    problems = [f"{i.position.segment_id or ''} {i.message}".strip()
+                for ts in sets for i in analyze(ts).issues if i.is_error]
+    if problems:  # never send what we would reject ourselves (a unit code the ERP spells longer, say)
+        raise InvalidOutboundError(problems)
     number = "".join(c if c.isalnum() or c in "-_" else "_" for c in (document_number(document) or "doc"))
     return f"{set_id}_{number}_{numbers.interchange}.x12", text.encode("utf-8")
 
@@ -84,18 +101,26 @@ def send_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Outboun
     """Upload every pending (or interrupted) outbound document; ``ids`` limits it (replay)."""
     report = OutboundReport()
     rows = rt.ledger.documents(rt.customer.id, direction="out", states=["pending", "uploading", "failed"], ids=ids)
+    # A held document waits for a person (replay moves it back to pending).
     for row in rows:
         partner = rt.customer.partner(row.partner)
         document = load_document(row.doc_type, row.payload)
         sla = rt.customer.sla_for(partner.id)
         render = functools.partial(render_for, rt, partner, document, set_id=row.doc_type)
-        upload = rt.ledger.upload_intent(
-            customer=rt.customer.id, partner=partner.id, kind="document", subject_key=str(row.id),
-            folder=partner.outbound, document_id=row.id, functional_id=FUNCTIONAL_IDS[row.doc_type],
-            ack_due=dt.timedelta(hours=sla.ack997_hours or 4),
-            render=render)
+        try:
+            upload = rt.ledger.upload_intent(
+                customer=rt.customer.id, partner=partner.id, kind="document", subject_key=str(row.id),
+                folder=partner.outbound, document_id=row.id, functional_id=FUNCTIONAL_IDS[row.doc_type],
+                ack_due=dt.timedelta(hours=sla.ack997_hours or 4), render=render)
+        except InvalidOutboundError as invalid:
+            reason = f"the {row.doc_type} would not be valid X12: {invalid}"
+            rt.ledger.hold(customer=rt.customer.id, partner=partner.id, subject="document", subject_id=row.id,
+                           code="mapping", reason=reason)
+            report.failed.append({"document": row.number, "reason": reason})
+            continue
         if upload.state == "done":
             continue
+        crash_point("after_allocation_before_upload")
         try:
             sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, document=row.number,
                                        partner=partner.id)
@@ -105,6 +130,7 @@ def send_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Outboun
             rt.ledger.set_document_state(row.id, "failed", str(error))
             report.failed.append({"document": row.number, "reason": str(error)})
             continue
+        crash_point("after_upload_before_outcome")
         rt.ledger.upload_done(upload.id, sent.id)
         report.uploaded[(partner.id, row.doc_type)] += 1
     if report.uploaded:

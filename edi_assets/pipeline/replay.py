@@ -9,6 +9,7 @@ steps as the first time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from edi_assets.pipeline.inbound import PostingReport, post_documents
 from edi_assets.pipeline.outbound import OutboundReport, send_documents
@@ -38,10 +39,12 @@ def replay(rt: CustomerRuntime, ids: list[int] | None = None, *, by: str = "repl
         if hold.code not in REPLAYABLE:
             report.refused.append(f"document {hold.subject_id}: a {hold.code} hold is not replayed ({hold.reason})")
             continue
-        ledger.resolve_hold(hold.id, state="replayed", by=by)
         row = ledger.get_document(hold.subject_id)
-        ledger.set_document_state(row.id, "received" if row.direction == "in" else "pending", None,
-                                  {"replayed_by": by})
+        refusal = _still_blocked(rt, hold.code, row)
+        if refusal is not None:  # the hold stays open: replaying now would lose it or post what it stopped
+            report.refused.append(f"document {row.id}: {refusal}")
+            continue
+        ledger.resolve_hold(hold.id, state="replayed", by=by, release=True)
         (inbound if row.direction == "in" else outbound).append(row.id)
     for row in ledger.documents(customer.id, states=["failed"], ids=sorted(wanted) if wanted else None):
         (inbound if row.direction == "in" else outbound).append(row.id)
@@ -51,3 +54,20 @@ def replay(rt: CustomerRuntime, ids: list[int] | None = None, *, by: str = "repl
     if outbound:
         report.upload = send_documents(rt, ids=sorted(set(outbound)))
     return report
+
+
+def _still_blocked(rt: CustomerRuntime, code: str, row: Any) -> str | None:
+    """Why replaying this held document now would not do what a replay promises, or None. Posting skips
+    documents of types the customer does not post (their hold would vanish and nothing happen), and does not
+    check the sender again (a ``partner`` hold replayed before ``customers.yaml`` is fixed would post it)."""
+    customer = rt.customer
+    if row.direction == "in" and row.doc_type not in customer.flows.inbound:
+        return (f"a {row.doc_type} is not an inbound flow of customer {customer.id}: a replay would not post it; "
+                f"the hold stays open")
+    if code == "partner" and row.direction == "in":
+        qualifier, _, sender_id = row.doc_key.split("/", 1)[0].partition(":")
+        sender = customer.partner_by_interchange(qualifier, sender_id)
+        if sender is None or sender.id != row.partner:
+            return (f"sender {qualifier}:{sender_id} is still not partner {row.partner} in customers.yaml; "
+                    f"the hold stays open")
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,9 +78,17 @@ class CustomerRuntime:
 
     @property
     def cleo(self) -> CleoClient:
+        """The customer's Cleo client, shared by every runtime of the process: one login serves all the steps
+        and runs (a 2FA login must otherwise wait for a fresh TOTP step each time)."""
         if self._cleo is None:
-            self._cleo = CleoClient.from_customer(self.customer, self.credentials, limiter=self.limiter,
-                                                  retry=self.retry)
+            key = (self.customer.id, self.customer.cleo.url)
+            with _SHARED_LOCK:
+                client = _SHARED_CLEO.get(key)
+                if client is None:
+                    client = CleoClient.from_customer(self.customer, self.credentials, limiter=self.limiter,
+                                                      retry=self.retry)
+                    _SHARED_CLEO[key] = client
+            self._cleo = client
         return self._cleo
 
     @property
@@ -90,7 +99,18 @@ class CustomerRuntime:
         return self._erp
 
     def close(self) -> None:
-        for client in (self._cleo, self._erp):
-            if client is not None:
-                client.close()
+        """Close the ERP connector (Acumatica signs out); the shared Cleo client stays open for the next run."""
+        if self._erp is not None:
+            self._erp.close()
         self._cleo = self._erp = None
+
+
+_SHARED_CLEO: dict[tuple[str, str], CleoClient] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def close_shared_clients() -> None:
+    with _SHARED_LOCK:
+        for client in _SHARED_CLEO.values():
+            client.close()
+        _SHARED_CLEO.clear()

@@ -84,6 +84,9 @@ class NetworkSettings(_Strict):
         default=False, description="[I] a PO number received again is confirmed, shipped and invoiced again"
     )
     usage_indicator: Literal["P", "T"] = "P"
+    delay_scale: float = Field(
+        default=1.0, ge=0, description="every answer delay is multiplied by this (a demo runs them in seconds)"
+    )
 
 
 class NetworkConfig(_Strict):

@@ -122,7 +122,8 @@ class TradingPartner:
                 self._take(received, group, header.sender, at)
             acknowledgments.append(tuple(acknowledgment_997(group, self.config.version)))
         if acknowledgments:
-            self._schedule(at + self.config.delays.ack997, "997", header.sender, bodies=tuple(acknowledgments))
+            self._schedule(at + self._delay(self.config.delays.ack997), "997", header.sender,
+                           bodies=tuple(acknowledgments))
         sets = [s for g in interchange.groups for s in g.sets]
         outcome = "accepted" if all(s.accepted for s in sets) else "rejected"
         self.received.append({"file": name, "interchange": header.control, "sets": len(sets), "outcome": outcome})
@@ -151,16 +152,16 @@ class TradingPartner:
         self.orders[order.number] = order
         order.confirmed = confirm(order.lines, self.behaviour)
         delays = self.config.delays
-        self._schedule(at + delays.ack855, "855", sender, order=order)
+        self._schedule(at + self._delay(delays.ack855), "855", sender, order=order)
         if order.shipped_lines:
-            self._schedule(at + delays.ship856, "856", sender, order=order)
-            self._schedule(at + delays.invoice810, "810", sender, order=order)
+            self._schedule(at + self._delay(delays.ship856), "856", sender, order=order)
+            self._schedule(at + self._delay(delays.invoice810), "810", sender, order=order)
 
     def _refuse(self, name: str, header: InterchangeHeader | None, note: str, at: float, reason: str) -> None:
         when = datetime.fromtimestamp(at, UTC)
         ta1 = interchange_acknowledgment(header, when, note)
         receiver = header.sender if header is not None else self.customer
-        self._schedule(at + self.config.delays.ack997, "TA1", receiver, bodies=((ta1,),))
+        self._schedule(at + self._delay(self.config.delays.ack997), "TA1", receiver, bodies=((ta1,),))
         control = header.control if header is not None else ""
         self.received.append({"file": name, "interchange": control, "outcome": f"refused (TA1 {note}): {reason}"})
 
@@ -239,6 +240,9 @@ class TradingPartner:
             reference = self._next("INV")
             return reference, invoice_810(order, when, reference, self.config.terms)
         return order.number, purchase_order_850(order)
+
+    def _delay(self, seconds: float) -> float:
+        return seconds * self.settings.delay_scale
 
     def _schedule(
         self,

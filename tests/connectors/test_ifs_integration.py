@@ -155,7 +155,9 @@ def test_810_posting_proposal_rows_land_under_the_invoice(ifs: str, connector: I
 
 def test_810_without_an_account_is_created_without_posting_proposal_and_says_so(ifs: str, connector: IfsConnector
                                                                                 ) -> None:
-    posting = connector.post(invoice(), partner="alloyworks", xref=demo_xref("delta"))
+    without_accounts = demo_xref("delta")
+    without_accounts.cost_centres.clear()
+    posting = connector.post(invoice(), partner="alloyworks", xref=without_accounts)
     assert [r for r in tables(ifs)["posting_proposals"] if str(r["InvoiceId"]) == posting.record_id] == []
     assert "cost_centres.csv" in posting.detail["note"]
 

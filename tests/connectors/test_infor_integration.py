@@ -250,7 +250,7 @@ def test_outbound_reads_every_purchase_order_for_its_partner(root: str, make: Se
     assert seller.name == "GrainCo Mills"
     reefer = batch.documents[1].document
     assert isinstance(reefer, PurchaseOrder)
-    assert reefer.lines[0].unit == "DAY"  # not in units.csv: unchanged
+    assert reefer.lines[0].unit == "DA"  # units.csv: X12 DA is M3's DAY
 
 
 def test_outbound_since_a_cursor_reads_what_changed_on_or_after_its_day(root: str, make: ServedConnector,

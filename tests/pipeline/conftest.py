@@ -104,4 +104,4 @@ def partners_answer(fleet: Fleet, seconds: float) -> list[Any]:
     """Let the partners' simulated clock run ``seconds`` and let them send what is due by then."""
     fleet.post("cleo", "/_sim/clock", {"advance": seconds})
     result = fleet.post("cleo", "/_sim/partners/tick")
-    return list(result.get("sent", [])) if isinstance(result, dict) else list(result or [])
+    return list(result["delivered"])

@@ -191,6 +191,17 @@ def test_answers_arrive_one_by_one_as_their_delays_pass(customer: Customer) -> N
     assert len(customer.inbound()) == 4
 
 
+def test_a_delay_scale_shortens_every_answer_delay(served: Any, demo_scenario: dict[str, Any],
+                                                  http: httpx.Client) -> None:
+    demo_scenario["partners"]["settings"]["delay_scale"] = 0.01
+    app = create_app(demo_scenario)
+    fast = Customer(http, served(app), app)
+    http.post(f"{fast.root}/_sim/settings", json={"rate_per_second": 1000}).raise_for_status()
+    fast.upload(interchange(order_850("PO123")))
+    fast.tick()
+    assert [d["kind"] for d in fast.after(6)] == ["997", "855", "856", "810"]
+
+
 def test_every_answer_is_clean_x12_from_the_partner_to_the_customer(ordered: Customer) -> None:
     for parsed in (ordered.answers(kind)[0] for kind in ("997", "855", "856", "810")):
         assert parsed.errors == []

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from edi_assets.connectors.crossref import CrossReference, Resolution
+from edi_assets.connectors.crossref import SELLER_QUALIFIERS, CrossReference, Resolution
 from edi_assets.documents import (
     DateRef,
     Invoice,
@@ -47,7 +47,6 @@ BILL_TYPE: Final = "Bill"
 RECEIPT_TYPE: Final = "Receipt"
 
 #: Our item on a document we receive as the seller (an 850 from a customer).
-SELLER_QUALIFIERS: Final = ("VP", "VN", "SK")
 #: X12 DTM qualifiers of a requested delivery (002) or ship (010) date on an 850.
 REQUESTED_DATES: Final = ("002", "010")
 #: ACK01 codes (X12 element 668) that take a line out of the order.
@@ -288,17 +287,8 @@ def invoice_document(invoice: Mapping[str, Any], *, partner: str, xref: CrossRef
 
 
 def _seller_item(res: Resolution, ids: Sequence[ItemId], line: str) -> str:
-    """Our item on a line we sell: the partner's id through items.csv, else our own number (VP/VN/SK), else
-    what :meth:`Resolution.item` makes of the rest (the buyer's own number as is, or a miss naming every id)."""
-    for item in ids:
-        mapped = res.xref.items.get((res.partner, item.value))
-        if mapped is not None:
-            return mapped
-    for qualifier in SELLER_QUALIFIERS:
-        own = next((i.value for i in ids if i.qualifier == qualifier), None)
-        if own:
-            return own
-    return res.item(ids, line=line)
+    """Our item on a line we sell: the seller's number (VP, VN, ...) is ours."""
+    return res.item(ids, line=line, own=SELLER_QUALIFIERS)
 
 
 def _ack_row(res: Resolution, rows: Sequence[Mapping[str, Any]], line_number: str | None, ids: Iterable[ItemId],

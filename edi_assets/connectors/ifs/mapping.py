@@ -146,7 +146,8 @@ def purchase_order_from_ifs(header: Mapping[str, Any], lines: Sequence[Mapping[s
     priced = [line.quantity * line.unit_price for line in po_lines if line.unit_price is not None]
     parties = [Party(role="BY", name=buyer_name)] if buyer_name else []
     if header.get("Contract"):
-        parties.append(Party(role="ST", id_qualifier="92", id=str(header["Contract"])))
+        # The site as the ship-to location; X12 ids are at least two characters, so site "1" goes as "01".
+        parties.append(Party(role="ST", id_qualifier="92", id=str(header["Contract"]).zfill(2)))
     vendor = _text(header, "VendorNo")
     parties.append(Party(role="VN", id_qualifier="92", id=vendor))
     dates = [DateRef(qualifier="002", date=_date(header["WantedReceiptDate"]))] if header.get(

@@ -20,6 +20,7 @@ from edi_assets.connectors.erp import CredentialSource, Inbound, OutboundBatch, 
 from edi_assets.connectors.quickbooks import mapping
 from edi_assets.connectors.quickbooks.queue import QueueItem, QueueSettings, WorkQueue
 from edi_assets.connectors.ratelimit import RateLimiter
+from edi_assets.connectors.retry import RetryPolicy
 from edi_assets.customers import Customer, ErpKind, QuickBooksErp
 from edi_assets.documents import Invoice, PurchaseOrder, ShipNotice
 
@@ -56,7 +57,7 @@ def _posting(item: QueueItem) -> Posting:
 class QuickBooksConnector:
     """One customer's QuickBooks company file, reached through its work queue.
 
-    ``credentials`` and ``limiter`` are accepted like every connector's; neither is used here: the Web
+    ``credentials``, ``limiter`` and ``retry`` are accepted like every connector's; none is used here: the Web
     Connector authenticates to the service with ``quickbooks.username``/``quickbooks.password``, and it, not
     us, sets the pace.
     """
@@ -64,8 +65,9 @@ class QuickBooksConnector:
     kind: ErpKind = "quickbooks"  # the protocol's type (a settable member must match it exactly)
 
     def __init__(self, customer: Customer, credentials: CredentialSource | None = None,
-                 limiter: RateLimiter | None = None, *, queue: WorkQueue | None = None,
-                 queue_path: str | os.PathLike[str] | None = None, queue_settings: QueueSettings | None = None) -> None:
+                 limiter: RateLimiter | None = None, *, retry: RetryPolicy | None = None,
+                 queue: WorkQueue | None = None, queue_path: str | os.PathLike[str] | None = None,
+                 queue_settings: QueueSettings | None = None) -> None:
         if not isinstance(customer.erp, QuickBooksErp):
             raise ValueError(f"customer {customer.id} does not use QuickBooks (erp kind {customer.erp.kind})")
         self.customer = customer

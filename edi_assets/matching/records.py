@@ -1,0 +1,160 @@
+"""The ledger as the match and the scorecards read it: documents with their canonical payload loaded, documents
+of duplicate interchanges left out (a resent copy must not count as a second shipment or a second 855), and the
+purchase-order links between them.
+
+A read-only layer over :mod:`edi_assets.ledger.schema`: it changes nothing, so it needs no audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from edi_assets.documents import (
+    DOCUMENT_TYPES,
+    Document,
+    Invoice,
+    POAcknowledgment,
+    PurchaseOrder,
+    ShipNotice,
+)
+from edi_assets.ledger import Ledger
+from edi_assets.ledger import schema as s
+from edi_assets.matching.rules import po_numbers
+
+
+def aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without their zone; the ledger writes UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One ledger document with its canonical form (None when the payload holds only read errors)."""
+
+    id: int
+    partner: str
+    direction: str
+    doc_type: str
+    number: str | None
+    state: str
+    document: Document | None
+    recorded_at: dt.datetime
+    file_id: int | None = None
+    interchange_control_number: str | None = None  # ISA13 of the interchange it came in (inbound)
+    group_control_number: str | None = None
+
+    @property
+    def po_numbers(self) -> set[str]:
+        return po_numbers(self.document) if self.document is not None else set()
+
+
+def _document(doc_type: str, payload: Any) -> Document | None:
+    model = DOCUMENT_TYPES.get(doc_type)
+    if model is None or not isinstance(payload, dict) or set(payload) == {"errors"}:
+        return None
+    try:
+        document: Document = model.model_validate(payload)  # type: ignore[assignment]
+    except ValidationError:
+        return None
+    return document
+
+
+def _mentions(payload: Any, po: str) -> bool:
+    """Whether a stored payload names PO ``po`` (checked on the JSON, before the costlier validation)."""
+    if not isinstance(payload, dict):
+        return False
+    if payload.get("po_number") == po:
+        return True
+    return any(isinstance(o, dict) and o.get("po_number") == po
+               for o in [*payload.get("orders", []), *payload.get("items", [])])
+
+
+def load_records(ledger: Ledger, customer: str, *, partner: str | None = None, direction: str | None = None,
+                 doc_types: Sequence[str] | None = None, number: str | None = None,
+                 po_number: str | None = None) -> list[Record]:
+    """The customer's documents (oldest first), without those of duplicate interchanges; ``po_number``: only
+    those that name that PO."""
+    d, i = s.documents.c, s.interchanges.c
+    query = (select(s.documents, i.control_number.label("isa13"))
+             .outerjoin(s.interchanges, i.id == d.interchange_id)
+             .where(d.customer == customer, i.duplicate_of.is_(None)))
+    if partner is not None:
+        query = query.where(d.partner == partner)
+    if direction is not None:
+        query = query.where(d.direction == direction)
+    if doc_types:
+        query = query.where(d.doc_type.in_(list(doc_types)))
+    if number is not None:
+        query = query.where(d.number == number)
+    with ledger.engine.connect() as c:
+        rows = list(c.execute(query.order_by(d.id)))
+    if po_number is not None:
+        rows = [r for r in rows if _mentions(r.payload, po_number)]
+    return [Record(id=int(r.id), partner=r.partner, direction=r.direction, doc_type=r.doc_type, number=r.number,
+                   state=r.state, document=_document(r.doc_type, r.payload), recorded_at=aware(r.created_at),
+                   file_id=r.file_id, interchange_control_number=r.isa13,
+                   group_control_number=r.group_control_number) for r in rows]
+
+
+@dataclass
+class OrderDocuments:
+    """Every document of one purchase order with one partner: the 850s we sent (each ERP revision), the
+    partner's 855s, the 856s that shipped against it and the 810s that bill it, each list oldest first."""
+
+    partner: str
+    po_number: str
+    orders: list[Record] = field(default_factory=list)
+    acknowledgments: list[Record] = field(default_factory=list)
+    ship_notices: list[Record] = field(default_factory=list)
+    invoices: list[Record] = field(default_factory=list)
+
+    @property
+    def order(self) -> PurchaseOrder | None:
+        """The PO as last sent: the newest revision that reached the partner, else the newest recorded."""
+        sent = [r for r in self.orders if r.state in SENT_STATES] or self.orders
+        document = sent[-1].document if sent else None
+        return document if isinstance(document, PurchaseOrder) else None
+
+    def acknowledgment_documents(self) -> list[POAcknowledgment]:
+        return [r.document for r in self.acknowledgments if isinstance(r.document, POAcknowledgment)]
+
+    def ship_notice_documents(self) -> list[ShipNotice]:
+        """One per shipment id: a resent 856 (a new interchange) replaces the earlier one, it does not add."""
+        latest: dict[str, ShipNotice] = {}
+        for record in self.ship_notices:
+            if isinstance(record.document, ShipNotice):
+                latest.pop(record.document.shipment_id, None)
+                latest[record.document.shipment_id] = record.document
+        return list(latest.values())
+
+    def invoice_documents(self, records: Iterable[Record]) -> list[Invoice]:
+        return [r.document for r in records if isinstance(r.document, Invoice)]
+
+
+#: States of an outbound document that reached the partner (ledger.upload_done, ledger.ack_received).
+SENT_STATES = frozenset({"uploaded", "acknowledged", "ack_rejected"})
+
+
+def link_orders(records: Iterable[Record]) -> dict[tuple[str, str], OrderDocuments]:
+    """Group documents by (partner, PO number): outbound 850s and inbound 855s, 856s and 810s."""
+    links: dict[tuple[str, str], OrderDocuments] = {}
+    for record in records:
+        bucket = _bucket(record)
+        if bucket is None:
+            continue
+        for po in sorted(record.po_numbers):
+            link = links.setdefault((record.partner, po), OrderDocuments(record.partner, po))
+            getattr(link, bucket).append(record)
+    return links
+
+
+def _bucket(record: Record) -> str | None:
+    if record.direction == "out":
+        return "orders" if record.doc_type == "850" else None
+    return {"855": "acknowledgments", "856": "ship_notices", "810": "invoices"}.get(record.doc_type)
