@@ -6,10 +6,12 @@ STAMP  := $(VENV)/.installed-stamp
 NODE_X12 := build/node-x12/node_modules/node-x12/package.json
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: help install demo test lint typecheck pytest bench bench-check node-x12 clean
+# `make dev` serves on 127.0.0.1 only.
+.PHONY: help install demo dev test lint typecheck pytest bench bench-check node-x12 clean
 
 help:
-	@echo "make demo   run the X12 engine over the bundled sample files and print a summary"
+	@echo "make demo   every flow of five demo customers through Dagster against the bundled simulators"
+	@echo "make dev    the simulators plus dagster dev on http://127.0.0.1:3000 (sensors and schedules on)"
 	@echo "make test   install, then ruff, mypy and the whole pytest suite"
 	@echo "make bench  X12 reader / typed parse / writer benchmark (50 MB and 500 MB files), a report"
 	@echo "make bench-check  the same, failing when a target is missed"
@@ -42,8 +44,16 @@ pytest: install node-x12
 test: lint typecheck pytest
 
 demo: install
+	$(BIN)/python -W ignore::Warning -m edi_assets.cli demo
+
+# The simulators (with the Web Connector's schedule) and `dagster dev` on 127.0.0.1:3000: sensors and schedules run.
+dev: install
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/edi demo samples
+	$(BIN)/python -m simulators up --base-port 8710 --partner-delay-scale 0.1 --web-connector & sims=$$!; \
+	  trap "kill $$sims $$qbwc 2>/dev/null" EXIT; \
+	  $(BIN)/edi dev-setup && { $(BIN)/edi qbwc serve --port 8000 & qbwc=$$!; } && \
+	  EDI_CLEO_URL=http://127.0.0.1:8710 EDI_QAD_URL=http://127.0.0.1:8711 EDI_ACUMATICA_URL=http://127.0.0.1:8712 \
+	  EDI_IFS_URL=http://127.0.0.1:8713 $(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 bench: install
 	$(BIN)/python -m benchmarks.x12_bench --also-500

@@ -5,7 +5,8 @@
     edi x12 documents FILE              canonical documents as JSON
     edi x12 ack FILE                    the 997s (and TA1s) that answer FILE
     edi x12 render --type T DOC.json    a canonical document (or a list) as an X12 interchange
-    edi demo [DIR]                      the X12 engine over the bundled samples, as a table
+    edi x12 samples [DIR]               the X12 engine over the bundled samples, as a table
+    edi demo [--base-port P]            every flow of the five demo customers against the simulators
     edi credentials set CUSTOMER NAME   store a credential, the value read from stdin or a hidden prompt
     edi credentials list [CUSTOMER]     (customer, name) pairs, never values
     edi credentials delete CUSTOMER NAME
@@ -255,10 +256,16 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 # -- demo --------------------------------------------------------------------------------------
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_samples(args: argparse.Namespace) -> int:
     from edi_assets.demo import run_demo
 
     return run_demo(Path(args.dir))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from edi_assets.demo_pipeline import run_demo
+
+    return run_demo(Path.cwd(), base_port=args.base_port)
 
 
 def cmd_simulators(args: argparse.Namespace) -> int:
@@ -374,8 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     sims = sub.add_parser("simulators", help="the bundled simulators (same as `python -m simulators`)")
     sims.add_argument("sim_args", nargs=argparse.REMAINDER, help="e.g. up [--scenario demo] [--base-port 8100]")
     sims.set_defaults(func=cmd_simulators)
-    demo = sub.add_parser("demo", help="run the X12 engine over sample files")
-    demo.add_argument("dir", nargs="?", default="samples")
+    samples = x12.add_parser("samples", help="the X12 engine over a folder of sample files, as a table")
+    samples.add_argument("dir", nargs="?", default="samples")
+    samples.set_defaults(func=cmd_samples)
+    demo = sub.add_parser("demo", help="every flow of the five demo customers against the bundled simulators")
+    demo.add_argument("--base-port", type=int, default=8710, help="first of the six simulator ports")
     demo.set_defaults(func=cmd_demo)
     vault_opts = argparse.ArgumentParser(add_help=False)
     vault_opts.add_argument("--store", help="credentials file (default $DAGSTER_HOME/credentials.json)")

@@ -4,6 +4,8 @@
     edi holds approve HOLD --by NAME [--note TEXT]   let a held document through (audited)
     edi replay CUSTOMER [--ids 1 2 ...]      run held or failed records again
     edi audit DOCUMENT [--customer C]        the audit trail of a document (ledger id, number or key)
+    edi qbwc serve [--port 8000]             the QuickBooks Web Connector endpoint, on 127.0.0.1
+    edi dev-setup                            demo credentials into the vault once the simulators answer
     edi scorecard CUSTOMER [--weeks N] [--png FILE]   partners' on-time rates per ISO week, what is overdue
 """
 
@@ -136,6 +138,33 @@ def cmd_holds_dispatch(args: argparse.Namespace) -> int:
     return cmd_holds(_holds_parser().parse_args(rest))
 
 
+def cmd_qbwc_serve(args: argparse.Namespace) -> int:
+    """The QuickBooks Web Connector endpoint for every QuickBooks customer, on 127.0.0.1 only."""
+    from edi_assets.connectors.quickbooks.service import create_app, run, service_for
+    from edi_assets.customers import load_customers
+    from edi_assets.pipeline.runtime import vault_credentials
+    from edi_assets.vault import Vault
+
+    vault = Vault()
+    service = service_for(load_customers(args.customers), lambda customer: vault_credentials(vault, customer))
+    print(f"Web Connector endpoint on http://127.0.0.1:{args.port}/qbwc (.qwc files at /qwc/CUSTOMER)")
+    run(create_app(service), port=args.port)
+    return 0
+
+
+def cmd_dev_setup(args: argparse.Namespace) -> int:
+    """For `make dev`: wait for the simulators on the demo ports and store the demo credentials."""
+    from pathlib import Path
+
+    from edi_assets.demo_pipeline import SYSTEMS, store_credentials, wait_for
+
+    urls = {system: f"http://127.0.0.1:{args.base_port + i}" for i, system in enumerate(SYSTEMS)}
+    wait_for(urls)
+    store_credentials(Path.cwd(), urls)
+    print("demo credentials stored in the vault under $DAGSTER_HOME")
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     ledger_opts = argparse.ArgumentParser(add_help=False)
     ledger_opts.add_argument("--ledger-url", help="default $EDI_LEDGER_URL, else SQLite under $DAGSTER_HOME")
@@ -153,6 +182,15 @@ def add_commands(sub: Any) -> None:
     aud.add_argument("document", help="ledger id, invoice/PO/shipment number, or identity key")
     aud.add_argument("--customer")
     aud.set_defaults(func=cmd_audit)
+    qbwc = sub.add_parser("qbwc", help="the QuickBooks Web Connector endpoint").add_subparsers(
+        dest="qbwc_command", required=True)
+    serve = qbwc.add_parser("serve", help="serve it on 127.0.0.1 (the demo's .qwc points at port 8000)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--customers", help="customers file (default $EDI_CUSTOMERS_FILE or mappings/customers.yaml)")
+    serve.set_defaults(func=cmd_qbwc_serve)
+    setup = sub.add_parser("dev-setup", help="store the demo credentials once the simulators answer (make dev)")
+    setup.add_argument("--base-port", type=int, default=8710)
+    setup.set_defaults(func=cmd_dev_setup)
     card = sub.add_parser("scorecard", parents=[ledger_opts],
                           help="partners' on-time rates (997, 855, 856, 810) per ISO week and what is overdue")
     card.add_argument("customer")

@@ -46,18 +46,7 @@ def simulators(base_port: int, log_file: Path) -> Iterator[dict[str, str]]:
         child = subprocess.Popen([sys.executable, "-m", "simulators", "up", "--base-port", str(base_port),
                                   "--partner-delay-scale", str(DELAY_SCALE)], stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 60
-            for system, url in urls.items():
-                while True:
-                    if child.poll() is not None:
-                        raise RuntimeError(f"the simulators exited (code {child.returncode}); see {log_file}")
-                    try:
-                        httpx.get(f"{url}/_sim/state", timeout=2).raise_for_status()
-                        break
-                    except httpx.HTTPError:
-                        if time.monotonic() > deadline:
-                            raise RuntimeError(f"the {system} simulator did not answer at {url}") from None
-                        time.sleep(0.2)
+            wait_for(urls, child, log_file)
             yield urls
         finally:
             child.terminate()
@@ -65,6 +54,23 @@ def simulators(base_port: int, log_file: Path) -> Iterator[dict[str, str]]:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def wait_for(urls: dict[str, str], child: subprocess.Popen[bytes] | None = None,
+             log_file: Path | None = None, seconds: float = 60) -> None:
+    """Until every simulator answers (or the child that runs them has exited)."""
+    deadline = time.monotonic() + seconds
+    for system, url in urls.items():
+        while True:
+            if child is not None and child.poll() is not None:
+                raise RuntimeError(f"the simulators exited (code {child.returncode}); see {log_file}")
+            try:
+                httpx.get(f"{url}/_sim/state", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the {system} simulator did not answer at {url}") from None
+                time.sleep(0.2)
 
 
 def store_credentials(root: Path, urls: dict[str, str]) -> None:
@@ -80,8 +86,9 @@ def store_credentials(root: Path, urls: dict[str, str]) -> None:
     vault.set("evergreen", "infor.ionapi", ionapi.text)
 
 
-def run_demo(root: Path, base_port: int = 8710) -> int:
-    home = root / ".demo" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+def run_demo(root: Path, base_port: int = 8710, home_root: Path | None = None) -> int:
+    """``home_root``: where the run's DAGSTER_HOME goes (default ``.demo/`` under ``root``)."""
+    home = (home_root or root / ".demo") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     home.mkdir(parents=True)
     os.environ["DAGSTER_HOME"] = str(home)
     (home / "dagster.yaml").write_text((root / "dagster.yaml").read_text())

@@ -122,7 +122,7 @@ def test_render_not_json_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_demo_runs_over_the_bundled_samples(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "demo", str(Path(__file__).resolve().parent.parent / "samples"))
+    code, out, _ = run(capsys, "x12", "samples", str(Path(__file__).resolve().parent.parent / "samples"))
     assert code == 0
     assert "partner_850_po.edi" in out
     assert "held with a reason" in out

@@ -68,7 +68,8 @@ def shipment_856(order: Order, when: datetime, shipment: str, ssccs: list[str]) 
         body.append(("HL", str(pack), "2", "P"))
         body.append(("MAN", "GM", sscc))
         body.append(("HL", str(item), str(pack), "I"))
-        body.append(("LIN", line.line, *_ids(line)))
+        if line.item_ids:  # LIN needs a product id; a line ordered by description alone ships without one
+            body.append(("LIN", line.line, *_ids(line)))
         body.append(("SN1", line.line, number(line.quantity), line.unit))
         hl = item
     body.append(("CTT", str(hl)))
