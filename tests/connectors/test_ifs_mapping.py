@@ -147,7 +147,7 @@ def test_purchase_order_carries_number_date_currency_and_the_vendor() -> None:
     po = purchase_order_from_ifs(header(), [line()], partner="alloyworks", xref=demo_xref("delta"),
                                  buyer_name="Delta Aerospace")
     assert (po.po_number, po.po_date, po.purpose_code, po.currency) == ("P1000", dt.date(2026, 11, 6), "00", "USD")
-    assert po.parties == [Party(role="BY", name="Delta Aerospace"), Party(role="ST", id_qualifier="92", id="1"),
+    assert po.parties == [Party(role="BY", name="Delta Aerospace"), Party(role="ST", id_qualifier="92", id="01"),
                           Party(role="VN", id_qualifier="92", id="S1000")]
     assert [(r.qualifier, r.value) for r in po.references] == [("IA", "S1000")]
 
