@@ -529,7 +529,7 @@ def test_two_processes_share_the_limit(tmp_path: Path) -> None:
     for worker in workers:
         worker.join(timeout=10)
     assert len(stamps) == 12
-    # 4 per 0.5 s in all: any 5 consecutive acquisitions span a full window (30 ms allowed for scheduling);
-    # each process alone would have allowed 8 per window.
-    assert min(stamps[i + 4] - stamps[i] for i in range(len(stamps) - 4)) >= 0.47
+    # 4 per 0.5 s in all: any 5 consecutive acquisitions span a full window (100 ms allowed for the time a loaded
+    # machine takes between an acquisition and its stamp); unshared, each process would allow 8 per window (~0 s).
+    assert min(stamps[i + 4] - stamps[i] for i in range(len(stamps) - 4)) >= 0.4
     assert stamps[-1] - stamps[0] >= 0.97
