@@ -7,12 +7,13 @@ NODE_X12 := build/node-x12/node_modules/node-x12/package.json
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 # `make dev` serves on 127.0.0.1 only.
-.PHONY: help install demo dev test lint typecheck pytest bench bench-check node-x12 clean
+.PHONY: help install demo dev test lint typecheck pytest bench bench-check node-x12 browser-deps screenshots clean
 
 help:
 	@echo "make demo   every flow of five demo customers through Dagster against the bundled simulators"
 	@echo "make dev    the simulators plus dagster dev on http://127.0.0.1:3000 (sensors and schedules on)"
 	@echo "make test   install, then ruff, mypy and the whole pytest suite"
+	@echo "make screenshots  the analyst's guide screenshots (docs/screenshots/), by the browser test"
 	@echo "make bench  X12 reader / typed parse / writer benchmark (50 MB and 500 MB files), a report"
 	@echo "make bench-check  the same, failing when a target is missed"
 
@@ -31,13 +32,34 @@ node-x12:
 	  [ -f $(NODE_X12) ] || npm install --silent --prefix build/node-x12 --no-audit --no-fund --install-links ./tests/interop; \
 	else echo "npm not found: the node-x12 interop tests will be skipped"; fi
 
+# Headless Chromium and its driver for the browser test (Debian's packages), installed where missing when we are root
+# or have sudo; elsewhere the browser test is skipped with a message. In CI (CI=true) a failed install fails the build.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	else \
+	  if [ "$$(id -u)" = 0 ]; then as_root=; elif sudo -n true 2>/dev/null; then as_root=sudo; else as_root=none; fi; \
+	  if [ "$$as_root" != none ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver (apt-get) for the browser test"; \
+	    $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	    { $$as_root apt-get update -qq && \
+	      $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	    { echo "could not install chromium: the browser test will be skipped"; [ "$$CI" != true ]; }; \
+	  elif [ "$$CI" = true ]; then echo "chromium is missing and cannot be installed (no root, sudo or apt-get)"; exit 1; \
+	  else echo "chromium not found and not installable here (no root, sudo or apt-get): the browser test will be skipped"; \
+	  fi; \
+	fi
+
+# The analyst's guide screenshots (docs/screenshots/*.png), taken by the browser test over a fresh demo run.
+screenshots: install browser-deps
+	$(BIN)/pytest -q tests/browser --screenshots -p no:cacheprovider
+
 lint: install
 	$(BIN)/ruff check edi_assets simulators tests benchmarks
 
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install node-x12
+pytest: install node-x12 browser-deps
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/pytest -q
 

@@ -414,7 +414,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from edi_assets.x12.errors import X12Error
 
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["holds"]:  # `holds CUSTOMER` and `holds approve HOLD` share a word: parsed on their own
+        from edi_assets.cli_ops import holds_main
+
+        return holds_main(words[1:])
+    args = build_parser().parse_args(words)
     try:
         code: int = args.func(args)
     except UsageError as exc:

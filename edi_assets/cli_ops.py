@@ -114,7 +114,8 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
 
 def _holds_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="edi holds", description="held documents and why; approve an override")
+    parser = argparse.ArgumentParser(prog="edi holds", description="held documents and why; "
+                                     "`edi holds approve HOLD --by NAME` lets one through (audited)")
     parser.add_argument("--ledger-url", help="default $EDI_LEDGER_URL, else SQLite under $DAGSTER_HOME")
     parser.add_argument("customer", help="the customer whose holds to list")
     parser.add_argument("--all", action="store_true", help="resolved holds too")
@@ -130,12 +131,15 @@ def _approve_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_holds_dispatch(args: argparse.Namespace) -> int:
+def holds_main(words: list[str]) -> int:
     """``edi holds CUSTOMER`` or ``edi holds approve HOLD --by NAME``: a customer may not be called approve."""
-    rest: list[str] = args.rest
-    if rest[:1] == ["approve"]:
-        return cmd_holds_approve(_approve_parser().parse_args(rest[1:]))
-    return cmd_holds(_holds_parser().parse_args(rest))
+    if words[:1] == ["approve"]:
+        return cmd_holds_approve(_approve_parser().parse_args(words[1:]))
+    return cmd_holds(_holds_parser().parse_args(words))
+
+
+def cmd_holds_dispatch(args: argparse.Namespace) -> int:
+    return holds_main(list(args.rest))
 
 
 def cmd_qbwc_serve(args: argparse.Namespace) -> int:
