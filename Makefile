@@ -7,15 +7,17 @@ NODE_X12 := build/node-x12/node_modules/node-x12/package.json
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 # `make dev` serves on 127.0.0.1 only.
-.PHONY: help install demo dev test lint typecheck pytest bench bench-check node-x12 browser-deps screenshots clean
+.PHONY: help install demo dev test lint typecheck pytest bench bench-check chaos node-x12 browser-deps screenshots clean
 
 help:
 	@echo "make demo   every flow of five demo customers through Dagster against the bundled simulators"
 	@echo "make dev    the simulators plus dagster dev on http://127.0.0.1:3000 (sensors and schedules on)"
 	@echo "make test   install, then ruff, mypy and the whole pytest suite"
 	@echo "make screenshots  the analyst's guide screenshots (docs/screenshots/), by the browser test"
-	@echo "make bench  X12 reader / typed parse / writer benchmark (50 MB and 500 MB files), a report"
+	@echo "make bench  X12 reader / typed parse / writer benchmark (50 MB and 500 MB files) and the inbound"
+	@echo "           pipeline benchmark (1,000 documents limits off; 100 with Cleo's 5 req/s per path), a report"
 	@echo "make bench-check  the same, failing when a target is missed"
+	@echo "make chaos  kill -9, fault storms, bad input, concurrency: the reliability table (CHAOS_ARGS=--quick ...)"
 
 $(STAMP): pyproject.toml setup.py edi_assets/x12/_native/split.c edi_assets/translate/_native/render.c
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -79,9 +81,15 @@ dev: install
 
 bench: install
 	$(BIN)/python -m benchmarks.x12_bench --also-500
+	$(BIN)/python -m benchmarks.pipeline_bench
 
 bench-check: install
 	$(BIN)/python -m benchmarks.x12_bench --also-500 --check
+	$(BIN)/python -m benchmarks.pipeline_bench --check
+
+# The reliability harness (tests/reliability): PostgreSQL scenarios too when EDI_TEST_POSTGRES_URL is set.
+chaos: install
+	$(BIN)/python -m tests.reliability.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) build .dagster_home .mypy_cache .ruff_cache .pytest_cache

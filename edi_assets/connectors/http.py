@@ -153,10 +153,14 @@ class ApiClient:
         safe = idempotent if idempotent is not None else probe.method in SAFE_METHODS
         endpoint = f"{probe.method} {redact_url(probe.url)}"
         key = rate_key or probe.url.path
+        unsent = [probe]  # the first attempt sends the request built above; a retry builds its own
+
+        def request() -> httpx.Request:
+            return unsent.pop() if unsent else build()
 
         def attempt() -> T:
             try:
-                return self._attempt(build, parse, key, endpoint)
+                return self._attempt(request, parse, key, endpoint)
             except TransientError as error:
                 if safe or not error.sent or isinstance(error, OutcomeUnknown):
                     raise

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
+import filelock
 from pydantic import BaseModel, ConfigDict, Field
 from pyrate_limiter import (
     AbstractBucket,
@@ -32,7 +34,7 @@ from pyrate_limiter import (
     RateItem,
     TimeClock,
 )
-from pyrate_limiter.buckets.sqlite_bucket import SQLiteBucket
+from pyrate_limiter.buckets.sqlite_bucket import Queries, SQLiteBucket
 
 from edi_assets.connectors.errors import RateLimited
 from edi_assets.connectors.redaction import get_logger
@@ -56,6 +58,8 @@ class RateLimitSettings(BaseModel):
 
     limits: dict[str, Limit] = Field(default_factory=lambda: {"cleo": Limit(requests=5, per_seconds=1.0)})
     max_delay_seconds: float = Field(default=30.0, ge=0, description="longest acquire() waits before RateLimited")
+    margin_seconds: float = Field(default=0.01, ge=0, description="added to every computed wait, for clock and "
+                                  "network jitter (pyrate's own default, 0.05 s, costs a whole second in 20 waits)")
     path: Path | None = Field(default=None, description="SQLite file; default $DAGSTER_HOME/ratelimit/limits.sqlite")
 
 
@@ -107,6 +111,8 @@ class RateLimiter:
         self._factory = _KeyedBuckets()
         self._limiters: dict[str, Limiter] = {}
         self._lock = threading.Lock()
+        self._file_lock = filelock.FileLock(f"{self.path}.lock")  # the lock pyrate's buckets take on this file
+        self._connection: sqlite3.Connection | None = None
 
     def acquire(self, system: str, key: str) -> None:
         """Wait for room (at most ``max_delay_seconds``), else raise :class:`RateLimited`."""
@@ -128,11 +134,27 @@ class RateLimiter:
             limiter = self._limiters.get(name)
             if limiter is None:
                 rate = Rate(limit.requests, max(1, round(limit.per_seconds * 1000)))
-                bucket = _SharedSQLiteBucket.init_from_file([rate], table=name, db_path=str(self.path),
-                                                            use_file_lock=True)
+                bucket = self._bucket(name, rate)
                 self._factory.add(name, bucket)
                 # One Limiter per key: its in-process lock is held while it sleeps, so keys must not share one.
                 limiter = Limiter(self._factory, raise_when_fail=True, retry_until_max_delay=True,
-                                  max_delay=round(self.settings.max_delay_seconds * 1000))
+                                  max_delay=round(self.settings.max_delay_seconds * 1000),
+                                  buffer_ms=round(self.settings.margin_seconds * 1000))
                 self._limiters[name] = limiter
             return limiter
+
+    def _bucket(self, name: str, rate: Rate) -> _SharedSQLiteBucket:
+        """A bucket (its table) on the limiter's one connection. pyrate's ``init_from_file`` opens a connection
+        per bucket, and keys come one per Cleo file: a connection, and a read of an ever larger schema, per file.
+        What each bucket runs, and under which lock, is pyrate's as before."""
+        with self._file_lock:
+            if self._connection is None:
+                self._connection = sqlite3.connect(str(self.path), isolation_level="DEFERRED",
+                                                   check_same_thread=False)
+                self._connection.execute("PRAGMA journal_mode=WAL")  # as init_from_file sets them
+                self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.execute(Queries.CREATE_BUCKET_TABLE.format(table=name))
+            self._connection.execute(Queries.CREATE_INDEX_ON_TIMESTAMP.format(
+                index_name=f"idx_{name}_rate_item_timestamp", table_name=name))
+            self._connection.commit()
+        return _SharedSQLiteBucket([rate], self._connection, table=name, lock=self._file_lock)

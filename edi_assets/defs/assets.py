@@ -7,17 +7,34 @@ Outbound: ``erp_outbound_documents`` → ``cleo_uploads``.
 
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, RetryPolicy, asset
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, RetryPolicy, asset
 
+from edi_assets.connectors.errors import AuthenticationError
 from edi_assets.defs.metadata import counts_table, held_table, table
 from edi_assets.defs.partitions import customers_partitions
 from edi_assets.defs.resources import EdiResource
 from edi_assets.pipeline.inbound import fetch_files, finish_files, post_documents, read_files
 from edi_assets.pipeline.outbound import collect_documents, send_documents
+from edi_assets.pipeline.runtime import CustomerRuntime
 
 #: Transient trouble (a 503 storm, a dropped connection) gets a few more tries; each step is idempotent.
 STEP_RETRY = RetryPolicy(max_retries=3, delay=10)
+
+
+@contextmanager
+def _runtime(context: AssetExecutionContext, edi: EdiResource) -> Iterator[CustomerRuntime]:
+    """The partition's runtime. A refused login fails the step at once: retrying it only adds failed logins
+    (which can lock the account), and nothing changes until a person stores the right credentials."""
+    with edi.runtime(context.partition_key, context.log.info) as rt:
+        try:
+            yield rt
+        except AuthenticationError as error:
+            raise Failure(description=f"{error}; store the right credentials (`edi credentials set "
+                                      f"{context.partition_key} NAME`), then rerun the partition",
+                          allow_retries=False) from error
 
 
 @asset(partitions_def=customers_partitions, group_name="inbound", pool="cleo", kinds={"cleo"},
@@ -25,7 +42,7 @@ STEP_RETRY = RetryPolicy(max_retries=3, delay=10)
        description="Files partners dropped in the customer's Cleo inbound folders, recorded in the ledger with "
                    "their bytes (once per Cleo file id and checksum).")
 def inbound_files(context: AssetExecutionContext, edi: EdiResource) -> MaterializeResult[None]:
-    with edi.runtime(context.partition_key, context.log.info) as rt:
+    with _runtime(context, edi) as rt:
         report = fetch_files(rt)
     return MaterializeResult(metadata={"new_files": report.files})
 
@@ -35,7 +52,7 @@ def inbound_files(context: AssetExecutionContext, edi: EdiResource) -> Materiali
        description="Interchanges read and validated; each transaction set recorded as a canonical document or "
                    "held with its reason; a 997 uploaded to the partner for every functional group.")
 def inbound_interchanges(context: AssetExecutionContext, edi: EdiResource) -> MaterializeResult[None]:
-    with edi.runtime(context.partition_key, context.log.info) as rt:
+    with _runtime(context, edi) as rt:
         report = read_files(rt)
     return MaterializeResult(metadata={
         "files_read": report.files,
@@ -52,7 +69,7 @@ def inbound_interchanges(context: AssetExecutionContext, edi: EdiResource) -> Ma
        description="Canonical documents posted to the customer's ERP exactly once (intent, reconcile, post, "
                    "outcome); processed Cleo files kept, archived or deleted as the customer asks.")
 def erp_postings(context: AssetExecutionContext, edi: EdiResource) -> MaterializeResult[None]:
-    with edi.runtime(context.partition_key, context.log.info) as rt:
+    with _runtime(context, edi) as rt:
         report = post_documents(rt)
         finished = finish_files(rt)
         counts = rt.ledger.counts(rt.customer.id)
@@ -74,7 +91,7 @@ def erp_postings(context: AssetExecutionContext, edi: EdiResource) -> Materializ
        description="Purchase orders and invoices the ERP created or changed since the last run, recorded once per "
                    "ERP key and revision.")
 def erp_outbound_documents(context: AssetExecutionContext, edi: EdiResource) -> MaterializeResult[None]:
-    with edi.runtime(context.partition_key, context.log.info) as rt:
+    with _runtime(context, edi) as rt:
         report = collect_documents(rt)
     return MaterializeResult(metadata={
         "collected": sum(report.collected.values()),
@@ -88,7 +105,7 @@ def erp_outbound_documents(context: AssetExecutionContext, edi: EdiResource) -> 
        description="Outbound documents rendered as X12 (control numbers from the ledger, no gaps) and uploaded to "
                    "the partner's Cleo folder exactly once.")
 def cleo_uploads(context: AssetExecutionContext, edi: EdiResource) -> MaterializeResult[None]:
-    with edi.runtime(context.partition_key, context.log.info) as rt:
+    with _runtime(context, edi) as rt:
         report = send_documents(rt)
     uploaded: Counter[tuple[str, str]] = report.uploaded
     return MaterializeResult(metadata={

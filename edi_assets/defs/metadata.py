@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -11,13 +12,18 @@ from dagster import MetadataValue
 
 from edi_assets.connectors.redaction import redact
 
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+
 
 def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], empty: str = "none") -> MetadataValue:
     """A markdown table of ``rows`` (every cell passed through redaction), or ``empty`` when there are none."""
     frame = pd.DataFrame([{c: redact(str(r.get(c, ""))) for c in columns} for r in rows], columns=list(columns))
     if frame.empty:
         return MetadataValue.md(f"_{empty}_")
-    return MetadataValue.md(frame.to_markdown(index=False))
+    # tabulate reads numbers out of text: document 000000042 would show as 42 and invoice 1E5 as 100000. Only
+    # columns of plain integers (counts, document types) are left to it, to align right.
+    text_columns = [i for i, c in enumerate(frame.columns) if not all(_INTEGER.fullmatch(v) for v in frame[c])]
+    return MetadataValue.md(frame.to_markdown(index=False, disable_numparse=text_columns or False))
 
 
 def counts_table(counts: Counter[tuple[str, str]], label: str = "documents") -> MetadataValue:

@@ -4,6 +4,7 @@ QuickBooks outcomes recorded once the Web Connector has run the queued requests.
 
 import hashlib
 import json
+import time
 from typing import Any
 
 from dagster import (
@@ -17,11 +18,13 @@ from dagster import (
     sensor,
 )
 
+from edi_assets.connectors.crossref import CrossReferenceError
 from edi_assets.connectors.errors import ConnectorError
 from edi_assets.defs.jobs import inbound_job
 from edi_assets.defs.partitions import customers_partitions
 from edi_assets.defs.resources import EdiResource
 from edi_assets.pipeline.quickbooks import record_outcomes
+from edi_assets.vault import VaultError
 
 
 @sensor(description="Adds a partition for each enabled customer of customers.yaml and removes the others.",
@@ -46,25 +49,59 @@ def new_files_digest(edi: EdiResource, customer_id: str) -> tuple[str, int]:
     return hashlib.sha256("\n".join(fresh).encode()).hexdigest()[:16], len(fresh)
 
 
+#: Seconds a customer's folders may be listed before its ``schedule.inbound_seconds`` is quite over: a tick of the
+#: sensor comes every 30 s or so, not to the second.
+LIST_EARLY_SECONDS = 5
+#: Files still not in the ledger this long after their run was requested are requested again: that run failed
+#: before taking them (Cleo down past every retry), and otherwise they would wait for the partner's next file.
+REQUEST_AGAIN_SECONDS = 3600
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _inbound_cursor(text: str | None) -> dict[str, dict[str, Any]]:
+    """``{"digests": {customer: digest requested}, "requested_at": {...}, "listed_at": {...}}`` (times in epoch
+    seconds); the first cursors held the digests alone."""
+    raw: dict[str, Any] = json.loads(text) if text else {}
+    if raw and "digests" not in raw:
+        raw = {"digests": raw}
+    return {name: dict(raw.get(name, {})) for name in ("digests", "requested_at", "listed_at")}
+
+
 @sensor(job=inbound_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
-        description="Lists each customer's Cleo inbound folders and requests an inbound run only for customers "
-                    "with files the ledger has not seen; the cursor remembers what was already requested.")
+        description="Lists each customer's Cleo inbound folders (every `schedule.inbound_seconds` of customers.yaml, "
+                    "at most every 30 s) and requests an inbound run only for customers with files the ledger has "
+                    "not seen; the cursor remembers what was already requested (again after an hour if the files are "
+                    "still not taken).")
 def inbound_files_sensor(context: SensorEvaluationContext, edi: EdiResource) -> SensorResult:
-    cursor: dict[str, Any] = json.loads(context.cursor) if context.cursor else {}
+    cursor = _inbound_cursor(context.cursor)
+    digests, requested_at, listed_at = cursor["digests"], cursor["requested_at"], cursor["listed_at"]
     partitions = set(context.instance.get_dynamic_partitions(customers_partitions.name or "customers"))
     runs: list[RunRequest] = []
     for customer in edi.customers().enabled:
         if customer.id not in partitions:
             continue
+        now = _now()
+        if now - float(listed_at.get(customer.id, 0)) + LIST_EARLY_SECONDS < customer.schedule.inbound_seconds:
+            continue
         try:
             digest, count = new_files_digest(edi, customer.id)
-        except ConnectorError as error:
-            context.log.warning(f"{customer.id}: cannot list Cleo folders: {error}")
+        except (ConnectorError, CrossReferenceError, VaultError) as error:  # one customer's trouble is its own
+            context.log.warning(f"{customer.id}: inbound folders not checked: {error}")
             continue
-        if count and cursor.get(customer.id) != digest:
-            runs.append(RunRequest(partition_key=customer.id, run_key=f"{customer.id}:{digest}",
-                                   tags={"edi/new_files": str(count)}))
-            cursor[customer.id] = digest
+        listed_at[customer.id] = now
+        if not count:
+            continue
+        if digests.get(customer.id) != digest:
+            run_key = f"{customer.id}:{digest}"
+        elif now - float(requested_at.setdefault(customer.id, now)) >= REQUEST_AGAIN_SECONDS:
+            run_key = f"{customer.id}:{digest}:{int(now)}"
+        else:
+            continue
+        runs.append(RunRequest(partition_key=customer.id, run_key=run_key, tags={"edi/new_files": str(count)}))
+        digests[customer.id], requested_at[customer.id] = digest, now
     return SensorResult(run_requests=runs, cursor=json.dumps(cursor, sort_keys=True),
                         skip_reason=None if runs else SkipReason("no new files"))
 

@@ -6,7 +6,9 @@ crash mid-migration leaves the previous version intact. Never edit a released mi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +26,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    insert,
+    select,
 )
 
 metadata = MetaData()
@@ -91,6 +95,15 @@ documents = Table(
 )
 Index("ix_documents_state", documents.c.customer, documents.c.state)
 Index("ix_documents_number", documents.c.customer, documents.c.number)
+Index("ix_documents_partner_type", documents.c.customer, documents.c.partner, documents.c.doc_type)
+
+document_orders = Table(  # the purchase orders each document names: a PO's documents by index, not by scanning payloads
+    "document_orders", metadata,
+    Column("document_id", _Id, ForeignKey("documents.id"), primary_key=True),
+    Column("po_number", String(80), primary_key=True),
+    Column("customer", String(40), nullable=False),
+)
+Index("ix_document_orders_po", document_orders.c.customer, document_orders.c.po_number)
 
 postings = Table(
     "postings", metadata, _id(),
@@ -174,6 +187,7 @@ holds = Table(
     _at(), _at("resolved_at", nullable=True),
 )
 Index("ix_holds_open", holds.c.customer, holds.c.state)
+Index("ix_holds_subject", holds.c.subject, holds.c.subject_id)
 
 audit = Table(  # append-only: the ledger never updates or deletes a row here
     "audit", metadata, _id(),
@@ -200,5 +214,40 @@ def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[t for t in metadata.sorted_tables if t is not schema_version])
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+def payload_po_numbers(payload: Any) -> set[str]:
+    """The PO numbers a stored canonical document names: its own ``po_number`` and those of its ``orders`` and
+    ``items`` (an 856 may ship several orders). The one definition both the index and the match's filter use."""
+    if not isinstance(payload, dict):
+        return set()
+    found = {payload.get("po_number")}
+    entries = [*(payload.get("orders") or []), *(payload.get("items") or [])]
+    found.update(o.get("po_number") for o in entries if isinstance(o, dict))
+    return {n for n in found if isinstance(n, str) and n}
+
+
+def fit_po_number(po_number: str) -> str:
+    """A PO number as ``document_orders`` stores it: undecodable bytes escaped, and one longer than the column cut
+    with a digest of the whole, so two long ones stay two (as the ledger fits every partner's text)."""
+    text = po_number.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) <= 80:
+        return text
+    return f"{text[:67]}~{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _v2(connection: Connection) -> None:
+    """``document_orders``, filled from the documents recorded so far, and the indexes that keep the per-document
+    lookups (a record's holds, a partner's documents of one type) from reading the whole table."""
+    document_orders.create(connection, checkfirst=True)  # a fresh database got all of it from _v1 already
+    for index in (*holds.indexes, *documents.indexes):
+        if index.name in ("ix_holds_subject", "ix_documents_partner_type"):
+            index.create(connection, checkfirst=True)
+    d = documents.c
+    rows = [{"document_id": r.id, "customer": r.customer, "po_number": po}
+            for r in connection.execute(select(d.id, d.customer, d.payload))
+            for po in {fit_po_number(n) for n in payload_po_numbers(r.payload)}]
+    if rows:
+        connection.execute(insert(document_orders), rows)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 LATEST = len(MIGRATIONS)

@@ -8,7 +8,8 @@ the state. The rules it enforces:
 * a document is recorded once per identity (inbound: partner, interchange, group, set, type; outbound: the ERP key
   and revision), so a rerun or backfill finds the existing record instead of making a second one;
 * an external effect is preceded by an intent row and followed by its outcome; a caller that finds an intent
-  without outcome must reconcile (look the record up remotely) before trying again;
+  without outcome must reconcile (look the record up remotely) before trying again; between the two, one
+  process at a time holds a :meth:`Ledger.claim` on it, which dies with its process;
 * outbound control numbers are allocated in the transaction that records the upload intent: no gaps, no repeats,
   and a resend reuses the stored numbers and bytes.
 
@@ -19,15 +20,32 @@ SQLite (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` so writers queue instead 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Row, create_engine, event, func, insert, select, text, update
+import filelock
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RootTransaction,
+    Row,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from edi_assets.ledger import schema as s
@@ -35,6 +53,54 @@ from edi_assets.pipeline.crashpoints import crash_point
 
 Direction = Literal["in", "out"]
 Subject = Literal["file", "document", "upload", "group", "interchange"]
+
+
+# -- statements built once -------------------------------------------------------------------------------------
+# Building a SQLAlchemy statement (and its cache key) costs several times what running it does; the statements of
+# the per-document paths are built once per table and column set and run with their values as parameters.
+
+
+@functools.cache
+def _select_where(table: Any, columns: tuple[str, ...]) -> Any:
+    """``SELECT * FROM table WHERE column = :w_column AND ...``."""
+    return select(table).where(*[table.c[name] == bindparam(f"w_{name}") for name in columns])
+
+
+@functools.cache
+def _update_where(table: Any, columns: tuple[str, ...]) -> Any:
+    """``UPDATE table SET <the other parameters> WHERE column = :w_column AND ...``."""
+    return update(table).where(*[table.c[name] == bindparam(f"w_{name}") for name in columns])
+
+
+@functools.cache
+def _insert_into(table: Any) -> Any:
+    return insert(table)
+
+
+@functools.cache
+def _insert_returning(table: Any) -> Any:
+    return insert(table).returning(*table.c)
+
+
+def _where(key: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"w_{name}": value for name, value in key.items()}
+
+
+def _row(c: Connection, table: Any, **key: Any) -> Row[Any] | None:
+    """The first row of ``table`` whose columns equal ``key``."""
+    return c.execute(_select_where(table, tuple(key)), _where(key)).first()
+
+
+def _one(c: Connection, table: Any, **key: Any) -> Row[Any]:
+    row = _row(c, table, **key)
+    if row is None:
+        raise LedgerError(f"no {table.name} row with {key}")
+    return row
+
+
+def _set(c: Connection, table: Any, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """``UPDATE table SET values WHERE key``: plain values only (an expression needs its own statement)."""
+    c.execute(_update_where(table, tuple(key)), {**_where(key), **values})
 
 
 class LedgerError(RuntimeError):
@@ -56,6 +122,10 @@ def default_url() -> str:
     return f"sqlite:///{Path(home) / 'ledger.sqlite'}"
 
 
+#: Execution option of the connections the ledger writes on (SQLite begins them with BEGIN IMMEDIATE).
+_WRITE = "ledger_write"
+
+
 def _engine(url: str) -> Engine:
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -72,10 +142,49 @@ def _engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # The ledger's writes take the write lock up front, so writers queue instead of failing; a read
+            # (any other connection) takes a snapshot and neither waits for nor holds up a writer (WAL).
+            write = connection.get_execution_options().get(_WRITE, False)
+            connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "BEGIN IMMEDIATE" if write else "BEGIN")  # on the driver: this runs before every transaction
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+class _Unit:
+    """The open transaction of a :meth:`Ledger.unit`, begun lazily."""
+
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+        self.transaction: RootTransaction | None = None
+        self.failed: str | None = None
+
+    def begin(self, engine: Engine) -> Connection:
+        if self.failed is not None:
+            raise LedgerError(f"the ledger unit was rolled back ({self.failed}); nothing more is written in it")
+        if self.connection is None:
+            self.connection = engine.connect().execution_options(**{_WRITE: True})
+            self.transaction = self.connection.begin()
+        return self.connection
+
+    def commit(self) -> None:
+        if self.failed is not None:
+            raise LedgerError(f"the ledger unit was rolled back ({self.failed}); its writes are not in the ledger")
+        if self.transaction is not None:
+            self.transaction.commit()
+        self._close()
+
+    def rollback(self, why: str) -> None:
+        if self.transaction is not None and self.transaction.is_active:
+            self.transaction.rollback()
+        self._close()
+        self.failed = self.failed or why
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = self.transaction = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +202,7 @@ class Ledger:
         self.url = url or default_url()
         self.engine = _engine(self.url)
         self.actor = actor
+        self._local = threading.local()  # this thread's open unit (see unit())
         self.migrate()
 
     def __repr__(self) -> str:
@@ -105,8 +215,93 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
+        """One transaction; inside a :meth:`unit` of this thread, the unit's (committed when the unit ends)."""
+        unit: _Unit | None = getattr(self._local, "unit", None)
+        if unit is None:
+            with self.engine.connect() as connection, connection.execution_options(**{_WRITE: True}).begin():
+                yield connection
+            return
+        connection = unit.begin(self.engine)
+        try:
             yield connection
+        except BaseException:
+            unit.rollback("a ledger write inside the unit failed")
+            raise
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """The ledger writes this thread makes inside the block commit together when it ends: one transaction
+        (begun at the first write, so reads and remote lookups before it hold no lock) instead of one per call.
+
+        For local work only: never put an external effect inside a unit, since its intent must be committed
+        before it. An exception rolls back everything the unit wrote; a unit whose write failed refuses further
+        writes and fails at its end even when the exception was caught, so nothing is lost silently. A unit
+        inside a unit joins the outer one."""
+        if getattr(self._local, "unit", None) is not None:
+            yield
+            return
+        unit = _Unit()
+        self._local.unit = unit
+        try:
+            yield
+        except BaseException:
+            unit.rollback("the unit's block raised")
+            raise
+        finally:
+            self._local.unit = None
+        unit.commit()
+
+    def flush(self) -> None:
+        """Commit what the open unit of this thread wrote so far (nothing without one); the unit goes on."""
+        unit: _Unit | None = getattr(self._local, "unit", None)
+        if unit is not None:
+            unit.commit()
+
+    @contextmanager
+    def claim(self, key: str, *, timeout: float = 120.0) -> Iterator[None]:
+        """Work on ``key`` (one upload, one posting) in one process at a time: the block runs once no other live
+        process holds the key (:class:`LedgerError` after ``timeout`` seconds of waiting).
+
+        For the external effect between an intent and its outcome: two runs of a partition at once would
+        otherwise both find the effect missing and both make it. A claim dies with its process (SQLite: a
+        ``flock`` on a file beside the database, which the kernel drops; PostgreSQL: a session advisory lock,
+        dropped with the connection), so a crash never leaves one behind: the next run claims the key and
+        reconciles. The caller reads the record's state again inside the block: the holder before it may have
+        finished the work. Never inside a :meth:`unit` (a claim waits; a unit holds the write lock)."""
+        digest = hashlib.sha256(f"{self.url}\0{key}".encode()).digest()
+        if self.engine.dialect.name == "postgresql":
+            number = int.from_bytes(digest[:8], "big", signed=True)
+            with self.engine.connect() as c:
+                deadline = time.monotonic() + timeout
+                while not c.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": number}).scalar():
+                    c.commit()
+                    if time.monotonic() > deadline:
+                        raise LedgerError(f"{key} stayed claimed by another run for {timeout:g} s")
+                    time.sleep(0.02)
+                c.commit()
+                try:
+                    yield
+                finally:
+                    c.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
+                    c.commit()
+            return
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            with _MEMORY_CLAIMS[int.from_bytes(digest[:2], "big") % len(_MEMORY_CLAIMS)]:
+                yield
+            return
+        folder = Path(f"{database}.claims")
+        folder.mkdir(exist_ok=True)
+        lock = filelock.FileLock(str(folder / f"{int.from_bytes(digest[:4], 'big') % 4096:04d}.lock"),
+                                 timeout=timeout)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise LedgerError(f"{key} stayed claimed by another run for {timeout:g} s") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def migrate(self) -> int:
         """Bring the schema to :data:`schema.LATEST`; returns the version found before."""
@@ -122,8 +317,8 @@ class Ledger:
 
     def _audit(self, c: Connection, customer: str, subject: Subject | str, subject_id: int, step: str,
                detail: Mapping[str, Any] | None = None, actor: str | None = None) -> None:
-        c.execute(insert(s.audit).values(at=now(), customer=customer, subject=subject, subject_id=subject_id,
-                                         step=step, detail=dict(detail or {}), actor=actor or self.actor))
+        c.execute(_insert_into(s.audit), dict(at=now(), customer=customer, subject=subject, subject_id=subject_id,
+                                               step=step, detail=dict(detail or {}), actor=actor or self.actor))
         crash_point("in_ledger_transaction")  # the reliability harness's kill -9 before the commit
 
     def audit(self, customer: str, subject: Subject | str, subject_id: int, step: str,
@@ -137,19 +332,21 @@ class Ledger:
                                                                                                           bool]:
         """Insert unless a row with ``key`` exists; the row and whether it is new. Concurrent callers converge on
         one row: a loser of the race sees the unique constraint and reads the winner's row."""
-        where = [table.c[k] == v for k, v in key.items()]
-        found = c.execute(select(table).where(*where)).first()
+        found = _row(c, table, **key)
         if found is not None:
             return found, False
         try:
-            with c.begin_nested():
-                c.execute(insert(table).values(**values))
+            if c.dialect.name == "postgresql":  # a failed statement aborts the whole transaction: fence it
+                with c.begin_nested():
+                    row: Row[Any] = c.execute(_insert_returning(table), dict(values)).one()
+            else:  # SQLite undoes only the failed statement; the transaction goes on
+                row = c.execute(_insert_returning(table), dict(values)).one()
         except IntegrityError:
-            found = c.execute(select(table).where(*where)).first()
+            found = _row(c, table, **key)
             if found is None:
                 raise
             return found, False
-        return c.execute(select(table).where(*where)).one(), True
+        return row, True
 
     # -- inbound files and interchanges -------------------------------------------------------------------
 
@@ -178,9 +375,9 @@ class Ledger:
             return list(c.execute(query.order_by(s.files.c.id)))
 
     def files_by_cleo_id(self, customer: str, cleo_file_id: str) -> list[Row[Any]]:
+        key = dict(customer=customer, cleo_file_id=cleo_file_id)
         with self.engine.connect() as c:
-            return list(c.execute(select(s.files).where(s.files.c.customer == customer,
-                                                        s.files.c.cleo_file_id == cleo_file_id)))
+            return list(c.execute(_select_where(s.files, tuple(key)), _where(key)))
 
     def files_ready_to_finish(self, customer: str) -> list[Row[Any]]:
         """Processed files none of whose documents still waits to be posted."""
@@ -192,21 +389,23 @@ class Ledger:
                                   .order_by(s.files.c.id)))
 
     def file_state(self, file_id: int, state: str, reason: str | None = None) -> None:
+        reason = _fit_optional(s.files.c.reason, reason)
         with self.transaction() as c:
-            row = c.execute(select(s.files).where(s.files.c.id == file_id)).one()
-            c.execute(update(s.files).where(s.files.c.id == file_id).values(state=state, reason=reason,
-                                                                           updated_at=now()))
+            row = _row(c, s.files, id=file_id)
+            if row is None:
+                raise LedgerError(f"no file {file_id}")
+            _set(c, s.files, {"id": file_id}, dict(state=state, reason=reason, updated_at=now()))
             self._audit(c, row.customer, "file", file_id, f"file.{state}", {"reason": reason} if reason else None)
 
     def interchange_seen(self, *, customer: str, partner: str, file_id: int, sender: str,
                          control_number: str) -> tuple[int, int | None]:
         """Record one interchange of a file; (its id, the id of an earlier interchange with the same sender and
         ISA13 from another file, when there is one: a duplicate to flag, not to post)."""
+        sender, control_number = _fit(s.interchanges.c.sender, sender), _fit(s.interchanges.c.control_number,
+                                                                             control_number)
         with self.transaction() as c:
-            earlier = c.execute(select(s.interchanges.c.id).where(
-                s.interchanges.c.customer == customer, s.interchanges.c.sender == sender,
-                s.interchanges.c.control_number == control_number, s.interchanges.c.file_id != file_id,
-                s.interchanges.c.duplicate_of.is_(None)).order_by(s.interchanges.c.id)).scalar()
+            earlier = c.execute(_EARLIER_INTERCHANGE, dict(customer=customer, sender=sender,
+                                                            control_number=control_number, file_id=file_id)).scalar()
             row, new = self._insert_once(c, s.interchanges, dict(
                 customer=customer, partner=partner, file_id=file_id, sender=sender, control_number=control_number,
                 duplicate_of=earlier, created_at=now()), dict(file_id=file_id, control_number=control_number))
@@ -219,6 +418,8 @@ class Ledger:
 
     def group_in(self, *, customer: str, partner: str, interchange_id: int, group_control_number: str,
                  functional_id: str) -> int:
+        group_control_number = _fit(s.groups_in.c.group_control_number, group_control_number)
+        functional_id = _fit(s.groups_in.c.functional_id, functional_id)
         with self.transaction() as c:
             row, _ = self._insert_once(c, s.groups_in, dict(
                 customer=customer, partner=partner, interchange_id=interchange_id,
@@ -233,6 +434,11 @@ class Ledger:
                  interchange_id: int | None = None, group_control_number: str | None = None,
                  functional_id: str | None = None) -> tuple[Row[Any], bool]:
         """Record a document once per identity; (row, new)."""
+        d = s.documents.c
+        doc_type, doc_key, number = _fit(d.doc_type, doc_type), _fit(d.doc_key, doc_key), _fit_optional(d.number,
+                                                                                                         number)
+        group_control_number = _fit_optional(d.group_control_number, group_control_number)
+        functional_id = _fit_optional(d.functional_id, functional_id)
         with self.transaction() as c:
             at = now()
             row, new = self._insert_once(c, s.documents, dict(
@@ -241,6 +447,10 @@ class Ledger:
                 group_control_number=group_control_number, functional_id=functional_id, attempts=0, created_at=at,
                 updated_at=at), dict(customer=customer, direction=direction, doc_key=doc_key))
             if new:
+                orders = sorted({s.fit_po_number(po) for po in s.payload_po_numbers(payload)})
+                if orders:
+                    c.execute(insert(s.document_orders), [dict(document_id=row.id, customer=customer, po_number=po)
+                                                          for po in orders])
                 self._audit(c, customer, "document", row.id, f"document.{state}",
                             {"type": doc_type, "number": number, "key": doc_key, "partner": partner})
             return row, new
@@ -255,7 +465,7 @@ class Ledger:
 
     def get_document(self, document_id: int) -> Row[Any]:
         with self.engine.connect() as c:
-            row = c.execute(select(s.documents).where(s.documents.c.id == document_id)).first()
+            row = _row(c, s.documents, id=document_id)
         if row is None:
             raise LedgerError(f"no document {document_id}")
         return row
@@ -267,11 +477,11 @@ class Ledger:
 
     def _set_document_state(self, c: Connection, document_id: int, state: str, reason: str | None,
                             detail: Mapping[str, Any] | None = None) -> Row[Any]:
-        row = c.execute(select(s.documents).where(s.documents.c.id == document_id)).first()
+        row = _row(c, s.documents, id=document_id)
         if row is None:
             raise LedgerError(f"no document {document_id}")
-        c.execute(update(s.documents).where(s.documents.c.id == document_id).values(
-            state=state, reason=reason, updated_at=now()))
+        reason = _fit_optional(s.documents.c.reason, reason)
+        _set(c, s.documents, {"id": document_id}, dict(state=state, reason=reason, updated_at=now()))
         self._audit(c, row.customer, "document", document_id, f"document.{state}",
                     {**({"reason": reason} if reason else {}), **(detail or {})})
         return row
@@ -294,6 +504,7 @@ class Ledger:
              reason: str) -> int:
         """Hold a record with a reason a person can act on; a document's state becomes ``held``. An open hold
         of the same subject is replaced (a replay that fails again updates the reason, not the count)."""
+        reason = _fit(s.holds.c.reason, reason)
         with self.transaction() as c:
             c.execute(update(s.holds).where(s.holds.c.subject == subject, s.holds.c.subject_id == subject_id,
                                             s.holds.c.state == "open")
@@ -343,9 +554,7 @@ class Ledger:
     def approved(self, subject: Subject, subject_id: int, code: str) -> bool:
         """Whether a person approved an override of this kind of hold for this record."""
         with self.engine.connect() as c:
-            return c.execute(select(s.holds.c.id).where(
-                s.holds.c.subject == subject, s.holds.c.subject_id == subject_id, s.holds.c.code == code,
-                s.holds.c.state == "approved")).first() is not None
+            return _row(c, s.holds, subject=subject, subject_id=subject_id, code=code, state="approved") is not None
 
     # -- ERP postings -------------------------------------------------------------------------------------
 
@@ -353,7 +562,9 @@ class Ledger:
         """Record the intent to post (before the call); (posting row, whether an earlier attempt left an intent
         or a failure without outcome, which the caller must reconcile before posting)."""
         with self.transaction() as c:
-            doc = c.execute(select(s.documents).where(s.documents.c.id == document_id)).one()
+            doc = _row(c, s.documents, id=document_id)
+            if doc is None:
+                raise LedgerError(f"no document {document_id}")
             at = now()
             row, new = self._insert_once(c, s.postings, dict(
                 document_id=document_id, customer=doc.customer, system=system, state="intent", attempts=1,
@@ -364,18 +575,17 @@ class Ledger:
             if not new:
                 c.execute(update(s.postings).where(s.postings.c.id == row.id).values(
                     state="intent", attempts=s.postings.c.attempts + 1, updated_at=at))
-            c.execute(update(s.documents).where(s.documents.c.id == document_id).values(
-                state="posting", attempts=s.documents.c.attempts + 1, updated_at=at))
+            c.execute(_DOCUMENT_POSTING, {"w_id": document_id, "updated_at": at})
             self._audit(c, doc.customer, "document", document_id, "posting.intent",
                         {"system": system, "attempt": row.attempts + (0 if new else 1),
                          **({"reconcile": True} if must_reconcile else {})})
-            return c.execute(select(s.postings).where(s.postings.c.id == row.id)).one(), must_reconcile
+            return (row if new else _one(c, s.postings, id=row.id)), must_reconcile
 
     def posting_done(self, document_id: int, *, record_kind: str, record_id: str, existed: bool = False,
                      queued: bool = False, detail: Mapping[str, Any] | None = None) -> None:
         state = "queued" if queued else "done"
         with self.transaction() as c:
-            c.execute(update(s.postings).where(s.postings.c.document_id == document_id).values(
+            _set(c, s.postings, {"document_id": document_id}, dict(
                 state=state, record_kind=record_kind, record_id=record_id, existed=existed,
                 detail=dict(detail or {}), error=None, updated_at=now()))
             self._set_document_state(c, document_id, "queued" if queued else "posted", None,
@@ -391,7 +601,7 @@ class Ledger:
 
     def posting(self, document_id: int) -> Row[Any] | None:
         with self.engine.connect() as c:
-            return c.execute(select(s.postings).where(s.postings.c.document_id == document_id)).first()
+            return _row(c, s.postings, document_id=document_id)
 
     # -- outbound uploads and control numbers -------------------------------------------------------------
 
@@ -404,18 +614,18 @@ class Ledger:
         name and bytes in the same transaction; later calls for the same subject return the stored row, so a
         resend reuses its numbers and bytes. A render that fails rolls the allocation back: no gap."""
         with self.transaction() as c:
-            found = c.execute(select(s.uploads).where(s.uploads.c.customer == customer, s.uploads.c.kind == kind,
-                                                      s.uploads.c.subject_key == subject_key)).first()
+            found = _row(c, s.uploads, customer=customer, kind=kind, subject_key=subject_key)
             if found is not None:
                 return found
             numbers = self._allocate(c, customer, partner, interchanges, groups)
             name, content = render(numbers)
             at = now()
-            upload_id = c.execute(insert(s.uploads).values(
+            upload = c.execute(_insert_returning(s.uploads), dict(
                 customer=customer, partner=partner, kind=kind, subject_key=subject_key, folder=folder,
                 file_name=name, interchange_control_number=numbers.interchange,
                 group_control_number=numbers.group, content=content, state="intent", created_at=at,
-                updated_at=at).returning(s.uploads.c.id)).scalar_one()
+                updated_at=at)).one()
+            upload_id = upload.id
             if kind == "document" and functional_id:
                 c.execute(insert(s.groups_out).values(
                     customer=customer, partner=partner, upload_id=upload_id, group_control_number=numbers.group,
@@ -426,16 +636,13 @@ class Ledger:
             self._audit(c, customer, "upload", upload_id, "upload.intent",
                         {"file_name": name, "folder": folder, "isa13": numbers.interchange,
                          "gs06": numbers.group, "subject": subject_key, "bytes": len(content)})
-            return c.execute(select(s.uploads).where(s.uploads.c.id == upload_id)).one()
+            return upload
 
     def _allocate(self, c: Connection, customer: str, partner: str, interchanges: int, groups: int) -> Allocated:
         self._insert_once(c, s.control_numbers, dict(customer=customer, partner=partner, last_interchange=0,
                                                       last_group=0), dict(customer=customer, partner=partner))
-        row = c.execute(update(s.control_numbers)
-                        .where(s.control_numbers.c.customer == customer, s.control_numbers.c.partner == partner)
-                        .values(last_interchange=s.control_numbers.c.last_interchange + interchanges,
-                                last_group=s.control_numbers.c.last_group + groups)
-                        .returning(s.control_numbers.c.last_interchange, s.control_numbers.c.last_group)).one()
+        row = c.execute(_ALLOCATE, dict(w_customer=customer, w_partner=partner, interchanges=interchanges,
+                                        groups=groups)).one()
         if row.last_interchange > 999_999_999 or row.last_group > 999_999_999:
             raise LedgerError(f"control numbers for {customer}/{partner} are exhausted: agree a reset with the partner")
         return Allocated(interchange=f"{row.last_interchange - interchanges + 1:09d}",
@@ -444,9 +651,8 @@ class Ledger:
     def upload_done(self, upload_id: int, cleo_file_id: str, *, found: bool = False) -> None:
         """The upload's outcome; ``found``: reconciliation found the file already in Cleo."""
         with self.transaction() as c:
-            row = c.execute(select(s.uploads).where(s.uploads.c.id == upload_id)).one()
-            c.execute(update(s.uploads).where(s.uploads.c.id == upload_id).values(
-                state="done", cleo_file_id=cleo_file_id, updated_at=now()))
+            row = _one(c, s.uploads, id=upload_id)
+            _set(c, s.uploads, {"id": upload_id}, dict(state="done", cleo_file_id=cleo_file_id, updated_at=now()))
             if row.kind == "document":
                 c.execute(update(s.documents).where(s.documents.c.customer == row.customer,
                                                     s.documents.c.direction == "out",
@@ -454,6 +660,13 @@ class Ledger:
                           .values(state="uploaded", updated_at=now()))
             self._audit(c, row.customer, "upload", upload_id, "upload.done",
                         {"cleo_file_id": cleo_file_id, "found_by_reconciliation": found})
+
+    def get_upload(self, upload_id: int) -> Row[Any]:
+        with self.engine.connect() as c:
+            row = _row(c, s.uploads, id=upload_id)
+        if row is None:
+            raise LedgerError(f"no upload {upload_id}")
+        return row
 
     def uploads(self, customer: str, *, states: list[str] | None = None,
                 kind: str | None = None) -> list[Row[Any]]:
@@ -469,15 +682,15 @@ class Ledger:
 
     def ack_sent(self, group_in_id: int, status: str, upload_id: int) -> None:
         with self.transaction() as c:
-            row = c.execute(select(s.groups_in).where(s.groups_in.c.id == group_in_id)).one()
-            c.execute(update(s.groups_in).where(s.groups_in.c.id == group_in_id).values(
-                ack_status=status, ack_upload_id=upload_id))
+            row = _one(c, s.groups_in, id=group_in_id)
+            _set(c, s.groups_in, {"id": group_in_id}, dict(ack_status=status, ack_upload_id=upload_id))
             self._audit(c, row.customer, "group", group_in_id, "ack.sent", {"status": status, "upload": upload_id,
                                                                             "gs06": row.group_control_number})
 
     def ack_received(self, *, customer: str, partner: str, group_control_number: str, status: str) -> int | None:
         """Match a partner's 997 to the outbound group it answers; the group's id, or None when we never sent
         such a group (the caller holds the 997)."""
+        status = _fit(s.groups_out.c.ack_status, status)  # the partner's AK901, whatever it wrote
         with self.transaction() as c:
             row = c.execute(select(s.groups_out).where(
                 s.groups_out.c.customer == customer, s.groups_out.c.partner == partner,
@@ -552,6 +765,48 @@ class Ledger:
                  .order_by(d.direction, d.doc_type, d.partner, d.state))
         with self.engine.connect() as c:
             return [dict(r._mapping) for r in c.execute(query)]
+
+
+#: Claims on a ledger without a file (in-memory SQLite, tests): within this process only.
+_MEMORY_CLAIMS = [threading.Lock() for _ in range(64)]
+
+
+#: An earlier interchange (from another file) with the same sender and ISA13: the first copy of a duplicate.
+_EARLIER_INTERCHANGE = (
+    select(s.interchanges.c.id)
+    .where(s.interchanges.c.customer == bindparam("customer"), s.interchanges.c.sender == bindparam("sender"),
+           s.interchanges.c.control_number == bindparam("control_number"),
+           s.interchanges.c.file_id != bindparam("file_id"), s.interchanges.c.duplicate_of.is_(None))
+    .order_by(s.interchanges.c.id))
+
+
+#: The next control numbers of a partner: ``interchanges`` ISA13s and ``groups`` GS06s more, in one statement.
+_ALLOCATE = (update(s.control_numbers)
+             .where(s.control_numbers.c.customer == bindparam("w_customer"),
+                    s.control_numbers.c.partner == bindparam("w_partner"))
+             .values(last_interchange=s.control_numbers.c.last_interchange + bindparam("interchanges"),
+                     last_group=s.control_numbers.c.last_group + bindparam("groups"))
+             .returning(s.control_numbers.c.last_interchange, s.control_numbers.c.last_group))
+
+#: A document whose posting starts: one more attempt.
+_DOCUMENT_POSTING = (update(s.documents).where(s.documents.c.id == bindparam("w_id"))
+                     .values(state="posting", attempts=s.documents.c.attempts + 1))
+
+
+def _fit(column: Any, value: str) -> str:
+    """Text taken from a partner's file as the database can store it, the same way every time (so lookups
+    find what was inserted): undecodable bytes (lone surrogates) escaped, and text longer than the column cut
+    with a digest of the whole, so two long values stay two."""
+    text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    limit = getattr(column.type, "length", None)
+    if limit is not None and len(text) > limit:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        text = f"{text[:limit - 13]}~{digest[:12]}" if limit >= 20 else digest[:limit]
+    return text
+
+
+def _fit_optional(column: Any, value: str | None) -> str | None:
+    return None if value is None else _fit(column, value)
 
 
 def _int_or_none(value: str) -> int | None:

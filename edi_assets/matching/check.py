@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from edi_assets.connectors.crossref import CrossReference, Resolution
 from edi_assets.connectors.errors import ConnectorError
@@ -112,10 +112,13 @@ def _match(rt: CustomerRuntime, row: Any, invoice: Invoice) -> MatchResult:
 
 def _sends_856(rt: CustomerRuntime, partner: str) -> bool:
     """Whether the partner has ever sent us an 856 (then an invoice must wait for the PO's)."""
-    d = s.documents.c
     with rt.ledger.engine.connect() as c:
-        return c.execute(select(d.id).where(d.customer == rt.customer.id, d.partner == partner, d.direction == "in",
-                                            d.doc_type == "856").limit(1)).first() is not None
+        return c.execute(_AN_856, {"customer": rt.customer.id, "partner": partner}).first() is not None
+
+
+_AN_856 = (select(s.documents.c.id)
+           .where(s.documents.c.customer == bindparam("customer"), s.documents.c.partner == bindparam("partner"),
+                  s.documents.c.direction == "in", s.documents.c.doc_type == "856").limit(1))
 
 
 def _counts(record: Record, invoice_id: int) -> bool:

@@ -8,12 +8,13 @@ A read-only layer over :mod:`edi_assets.ledger.schema`: it changes nothing, so i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from edi_assets.documents import (
     DOCUMENT_TYPES,
@@ -67,12 +68,7 @@ def _document(doc_type: str, payload: Any) -> Document | None:
 
 def _mentions(payload: Any, po: str) -> bool:
     """Whether a stored payload names PO ``po`` (checked on the JSON, before the costlier validation)."""
-    if not isinstance(payload, dict):
-        return False
-    if payload.get("po_number") == po:
-        return True
-    return any(isinstance(o, dict) and o.get("po_number") == po
-               for o in [*payload.get("orders", []), *payload.get("items", [])])
+    return po in s.payload_po_numbers(payload)
 
 
 def load_records(ledger: Ledger, customer: str, *, partner: str | None = None, direction: str | None = None,
@@ -80,26 +76,42 @@ def load_records(ledger: Ledger, customer: str, *, partner: str | None = None, d
                  po_number: str | None = None) -> list[Record]:
     """The customer's documents (oldest first), without those of duplicate interchanges; ``po_number``: only
     those that name that PO."""
-    d, i = s.documents.c, s.interchanges.c
-    query = (select(s.documents, i.control_number.label("isa13"))
-             .outerjoin(s.interchanges, i.id == d.interchange_id)
-             .where(d.customer == customer, i.duplicate_of.is_(None)))
-    if partner is not None:
-        query = query.where(d.partner == partner)
-    if direction is not None:
-        query = query.where(d.direction == direction)
-    if doc_types:
-        query = query.where(d.doc_type.in_(list(doc_types)))
-    if number is not None:
-        query = query.where(d.number == number)
+    filters = {"partner": partner, "direction": direction, "doc_types": list(doc_types) if doc_types else None,
+               "number": number}
+    given = {name: value for name, value in filters.items() if value is not None}
     with ledger.engine.connect() as c:
-        rows = list(c.execute(query.order_by(d.id)))
+        if po_number is not None:  # the documents that name the PO, by its index (the payloads are checked below)
+            given["ids"] = list(c.execute(_PO_DOCUMENTS, {"customer": customer,
+                                                          "po_number": s.fit_po_number(po_number)}).scalars())
+        rows = list(c.execute(_records_query(tuple(given)), {"customer": customer, **given}))
     if po_number is not None:
         rows = [r for r in rows if _mentions(r.payload, po_number)]
     return [Record(id=int(r.id), partner=r.partner, direction=r.direction, doc_type=r.doc_type, number=r.number,
                    state=r.state, document=_document(r.doc_type, r.payload), recorded_at=aware(r.created_at),
                    file_id=r.file_id, interchange_control_number=r.isa13,
                    group_control_number=r.group_control_number) for r in rows]
+
+
+_PO_DOCUMENTS = select(s.document_orders.c.document_id).where(
+    s.document_orders.c.customer == bindparam("customer"), s.document_orders.c.po_number == bindparam("po_number"))
+
+
+@functools.cache
+def _records_query(filters: tuple[str, ...]) -> Any:
+    """The documents query for one set of filters, built once (building costs more than running it)."""
+    d, i = s.documents.c, s.interchanges.c
+    query = (select(s.documents, i.control_number.label("isa13"))
+             .outerjoin(s.interchanges, i.id == d.interchange_id)
+             .where(d.customer == bindparam("customer"), i.duplicate_of.is_(None)))
+    columns = {"partner": d.partner, "direction": d.direction, "number": d.number}
+    for name in filters:
+        if name in columns:
+            query = query.where(columns[name] == bindparam(name))
+    if "doc_types" in filters:
+        query = query.where(d.doc_type.in_(bindparam("doc_types", expanding=True)))
+    if "ids" in filters:
+        query = query.where(d.id.in_(bindparam("ids", expanding=True)))
+    return query.order_by(d.id)
 
 
 @dataclass

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from edi_assets.connectors.cleo import CleoFile
 from edi_assets.connectors.errors import (
     AuthenticationError,
     ConnectorError,
@@ -34,7 +36,7 @@ from edi_assets.ledger import Allocated
 from edi_assets.matching import check_invoice
 from edi_assets.pipeline.crashpoints import crash_point
 from edi_assets.pipeline.runtime import CustomerRuntime
-from edi_assets.translate import acknowledgment_file, document_of, envelope_ref
+from edi_assets.translate import acknowledgment_file, document_of, envelope_ref, parse_documents
 from edi_assets.x12.analyze import analyze
 from edi_assets.x12.envelope import FileIssue, Group, Interchange, InterchangeEnd, TransactionSet
 from edi_assets.x12.errors import X12Error
@@ -95,13 +97,35 @@ def fetch_files(rt: CustomerRuntime) -> InboundReport:
                  if not rt.ledger.files_by_cleo_id(rt.customer.id, f.id)]
         if fresh:
             rt.progress(f"{rt.customer.id}: {len(fresh)} new file(s) from {partner.id}")
-        for cleo_file in fresh:
-            content = rt.cleo.download(cleo_file.id)
-            crash_point("after_download_before_ledger")
+        pending: list[tuple[CleoFile, bytes]] = []
+        try:
+            for cleo_file in fresh:
+                content = rt.cleo.download(cleo_file.id)
+                crash_point("after_download_before_ledger")
+                pending.append((cleo_file, content))
+                if len(pending) >= FETCH_BATCH_FILES or sum(len(c) for _, c in pending) >= FETCH_BATCH_BYTES:
+                    report.files += _record_files(rt, partner, pending)
+        finally:  # what was downloaded is recorded even when a later download fails
+            report.files += _record_files(rt, partner, pending)
+    return report
+
+
+#: Downloaded files are recorded in one ledger transaction per batch (a crash before its commit only means
+#: downloading them again): at most this many files, or this many bytes.
+FETCH_BATCH_FILES = 50
+FETCH_BATCH_BYTES = 8 << 20
+
+
+def _record_files(rt: CustomerRuntime, partner: Partner, pending: list[tuple[CleoFile, bytes]]) -> int:
+    """Record downloaded files in one transaction and empty ``pending``; how many were new."""
+    new_files = 0
+    with rt.ledger.unit():
+        for cleo_file, content in pending:
             _, new = rt.ledger.file_seen(customer=rt.customer.id, partner=partner.id, folder=partner.inbound,
                                          cleo_file_id=cleo_file.id, name=cleo_file.name, content=content)
-            report.files += int(new)
-    return report
+            new_files += int(new)
+    pending.clear()
+    return new_files
 
 
 def read_files(rt: CustomerRuntime) -> InboundReport:
@@ -111,8 +135,9 @@ def read_files(rt: CustomerRuntime) -> InboundReport:
     for row in rt.ledger.files(rt.customer.id, states=["seen"]):
         try:
             report.merge(read_file(rt, row))
-        except X12Error as error:  # e.g. no 997 can be written for it (an id longer than X12 allows)
-            reason = f"the file cannot be read or acknowledged: {error}"
+        except (X12Error, ValueError) as error:  # its content cannot be handled (a 997 cannot be written for
+            # an id longer than X12 allows...): held with the reason, and the files after it are read
+            reason = f"the file cannot be read or acknowledged: {type(error).__name__}: {error}"
             rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="file", subject_id=row.id,
                            code="x12", reason=reason)
             report.held.append({"partner": row.partner, "document": row.name, "reason": reason})
@@ -125,19 +150,27 @@ def read_file(rt: CustomerRuntime, file_row: Any) -> InboundReport:
     partner = customer.partner(file_row.partner)
     report = InboundReport(files=1)
     content = bytes(file_row.content)
-    reading = _read(rt, partner, file_row.id, content)
-    if reading.not_x12:
-        reason = f"not an X12 file: {reading.not_x12}"
-        ledger.hold(customer=customer.id, partner=partner.id, subject="file", subject_id=file_row.id, code="x12",
-                    reason=reason)
-        report.held.append({"partner": partner.id, "document": file_row.name, "reason": reason})
-        return report
-    report.documents.update(reading.documents)
-    report.held.extend(reading.held)
-    report.duplicates += reading.duplicates
-    if reading.groups:
-        report.acks_sent += _acknowledge(rt, partner, file_row.id, content, reading)
-    ledger.file_state(file_row.id, "processed")
+    # The file's records and holds and its 997's intent commit together, before the 997 is uploaded; the upload's
+    # outcome, the groups it acknowledges and the file's new state commit together after it.
+    with ledger.unit():
+        reading = _read(rt, partner, file_row.id, content)
+        if reading.not_x12:
+            reason = f"not an X12 file: {reading.not_x12}"
+            ledger.hold(customer=customer.id, partner=partner.id, subject="file", subject_id=file_row.id,
+                        code="x12", reason=reason)
+            report.held.append({"partner": partner.id, "document": file_row.name, "reason": reason})
+            return report
+        report.documents.update(reading.documents)
+        report.held.extend(reading.held)
+        report.duplicates += reading.duplicates
+        upload, allocated_now = _ack_intent(rt, partner, file_row.id, content) if reading.groups else (None, False)
+    with _ack_upload(rt, partner, upload, first_attempt=allocated_now) if upload is not None else ledger.unit():
+        if upload is not None:
+            said = _ack_statuses(upload.content)  # what our 997 says of each group (AK9), as the ledger keeps it
+            for group_id in reading.groups:
+                ledger.ack_sent(group_id, said.get(reading.group_keys[group_id], "?"), upload.id)
+            report.acks_sent += len(reading.groups)
+        ledger.file_state(file_row.id, "processed")
     return report
 
 
@@ -147,9 +180,14 @@ class _Reading:
     documents: Counter[tuple[str, str]] = field(default_factory=Counter)
     held: list[dict[str, Any]] = field(default_factory=list)
     groups: list[int] = field(default_factory=list)  # groups_in ids that need a 997 (997 groups do not)
+    group_keys: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (GS01, GS06 without zeros)
     interchanges: int = 0
     duplicates: int = 0
     changed: int = 0  # documents of a repeated interchange whose content differs from the first copy's
+
+
+#: Inside a file's ledger unit, the records are committed after each interchange that brings this many more.
+FLUSH_DOCUMENTS = 200
 
 
 def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -> _Reading:
@@ -160,6 +198,7 @@ def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -
     interchange_id = 0
     duplicate_of: int | None = None
     group_ids: dict[int, int] = {}
+    unflushed = 0
     for event in X12Reader(content):
         if isinstance(event, FileIssue):
             if event.issue.is_error and reading.interchanges == 0 and not pending:
@@ -177,6 +216,7 @@ def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -
             group_ids[id(event)] = group_id
             if event.functional_id != "FA" and duplicate_of is None:
                 reading.groups.append(group_id)
+                reading.group_keys[group_id] = (event.functional_id, event.control_number.lstrip("0") or "0")
         elif isinstance(event, TransactionSet):
             analysis = analyze(event)
             document, issues = document_of(analysis)
@@ -190,6 +230,10 @@ def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -
                                  errors + group_errors + envelope_errors, duplicate_of, reading)
             if duplicate_of is not None and pending and not fresh:
                 _hold_repeat(rt, partner, interchange_id, duplicate_of, event.interchange.control_number, reading)
+            unflushed += len(pending)
+            if unflushed >= FLUSH_DOCUMENTS:  # a big file's records are committed as they go, not all at the end
+                ledger.flush()
+                unflushed = 0
             pending = []
     if reading.interchanges == 0 and reading.not_x12 is None:
         reading.not_x12 = "no interchange (ISA) in the file"
@@ -265,12 +309,15 @@ def _match_ack(rt: CustomerRuntime, partner: Partner, ack: FunctionalAck) -> tup
     return None
 
 
-def _acknowledge(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes, reading: _Reading) -> int:
-    """One 997 interchange per inbound interchange, uploaded once: its numbers and bytes are stored with the
-    intent, so a crash before the upload resends the same file under the same name."""
-    ledger = rt.ledger
+def _ack_intent(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -> tuple[Any, bool]:
+    """The upload intent of the file's 997 (one 997 interchange per inbound interchange): its numbers and bytes
+    are stored with the intent, so a crash before the upload resends the same file under the same name. Also
+    whether the intent was made just now (then no earlier attempt can have uploaded it)."""
+    allocated_now = False
 
     def render(numbers: Allocated) -> tuple[str, bytes]:
+        nonlocal allocated_now
+        allocated_now = True
         result = acknowledgment_file(content, interchange_control_number=int(numbers.interchange),
                                      group_control_start=int(numbers.group))
         name = f"997_{rt.customer.id}_{partner.id}_{numbers.interchange}.x12"
@@ -279,17 +326,43 @@ def _acknowledge(rt: CustomerRuntime, partner: Partner, file_id: int, content: b
     # Allocate exactly the numbers the 997 file uses (it answers every group, 997s and repeats included, and
     # none that lacks its GE): counted from a draft, so no ISA13 or GS06 is ever skipped or sent twice.
     interchanges, groups = _envelopes(acknowledgment_file(content).text)
-    upload = ledger.upload_intent(customer=rt.customer.id, partner=partner.id, kind="ack",
-                                  subject_key=f"file:{file_id}", folder=partner.outbound, render=render,
-                                  interchanges=interchanges, groups=groups)
-    if upload.state != "done":
+    upload = rt.ledger.upload_intent(customer=rt.customer.id, partner=partner.id, kind="ack",
+                                     subject_key=f"file:{file_id}", folder=partner.outbound, render=render,
+                                     interchanges=interchanges, groups=groups)
+    return upload, allocated_now
+
+
+@contextlib.contextmanager
+def _ack_upload(rt: CustomerRuntime, partner: Partner, upload: Any, *, first_attempt: bool) -> Iterator[None]:
+    """Upload the 997 once, one run at a time, then run the caller's block in one ledger unit with the upload's
+    outcome: the outcome is recorded before the claim is let go, so a run that made the intent (and skips the
+    lookup by name) never follows one that uploaded it."""
+    if upload.state == "done":
+        with rt.ledger.unit():
+            yield
+        return
+    with rt.ledger.claim(f"upload {upload.id}"):
+        if rt.ledger.get_upload(upload.id).state == "done":  # uploaded by the run that held the claim before
+            with rt.ledger.unit():
+                yield
+            return
         crash_point("after_ack_allocation_before_upload")
-        sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=partner.id)
+        sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=partner.id,
+                                   first_attempt=first_attempt)
         crash_point("after_ack_upload_before_outcome")
-        ledger.upload_done(upload.id, sent.id)
-    for group_id in reading.groups:
-        ledger.ack_sent(group_id, "sent", upload.id)
-    return len(reading.groups)
+        with rt.ledger.unit():
+            rt.ledger.upload_done(upload.id, sent.id)
+            yield
+
+
+def _ack_statuses(content: bytes) -> dict[tuple[str, str], str]:
+    """(GS01, GS06) → the AK9 status our 997 gives that group: read back from the bytes we upload."""
+    said: dict[tuple[str, str], str] = {}
+    for parsed in parse_documents(content):
+        if isinstance(parsed.document, FunctionalAck):
+            ack = parsed.document
+            said[(ack.functional_id, ack.group_control_number.lstrip("0") or "0")] = ack.group_status
+    return said
 
 
 def _envelopes(text: str) -> tuple[int, int]:
@@ -319,17 +392,27 @@ def post_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Posting
 
 
 def post_one(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
+    """Post one document, one run at a time: a second run of the partition waits for the claim, then finds the
+    posting's outcome (or, after a run that died, an intent to reconcile) instead of posting it again."""
+    with rt.ledger.claim(f"posting {row.id}"):
+        current = rt.ledger.get_document(row.id)
+        if current.state in POSTABLE_STATES:
+            _post_claimed(rt, current, report)
+
+
+def _post_claimed(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
     ledger, erp, xref = rt.ledger, rt.erp, rt.xref
     document = load_document(row.doc_type, row.payload)
-    if isinstance(document, Invoice) and not ledger.approved("document", row.id, "match"):
-        verdict = check_invoice(rt, row, document)  # three-way match; a person's approval overrides it
-        if not verdict.passed:
-            ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
-                        code="match", reason=verdict.reason)
-            report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
-                                "reason": verdict.reason})
-            return
-    posting, reconcile = ledger.posting_intent(row.id, rt.customer.erp.kind)
+    with ledger.unit():  # the match's verdict (or hold) and the posting intent commit together, before the post
+        if isinstance(document, Invoice) and not ledger.approved("document", row.id, "match"):
+            verdict = check_invoice(rt, row, document)  # three-way match; a person's approval overrides it
+            if not verdict.passed:
+                ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
+                            code="match", reason=verdict.reason)
+                report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
+                                    "reason": verdict.reason})
+                return
+        posting, reconcile = ledger.posting_intent(row.id, rt.customer.erp.kind)
     if posting.state in ("done", "queued"):
         return
     try:
@@ -381,11 +464,30 @@ def _hold(rt: CustomerRuntime, row: Any, code: str, reason: str, report: Posting
 def finish_files(rt: CustomerRuntime) -> int:
     """Apply ``after_processing`` to files whose documents are all posted, matched or held; the count."""
     setting = rt.customer.cleo.after_processing
+    done: list[int] = []
     finished = 0
-    for row in rt.ledger.files_ready_to_finish(rt.customer.id):
-        if setting != "keep":
-            with contextlib.suppress(NotFound):  # deleted by an earlier attempt that died before recording it
-                rt.cleo.after_processing(rt.cleo.get_file(row.cleo_file_id), setting)
-        rt.ledger.file_state(row.id, "finished", f"after processing: {setting}")
-        finished += 1
+
+    def record() -> int:
+        # Outcomes of a batch in one transaction: keeping, deleting (missing_ok) and moving again are harmless,
+        # so a crash before the commit only repeats them.
+        with rt.ledger.unit():
+            for file_id in done:
+                rt.ledger.file_state(file_id, "finished", f"after processing: {setting}")
+        count = len(done)
+        done.clear()
+        return count
+
+    try:
+        for row in rt.ledger.files_ready_to_finish(rt.customer.id):
+            if setting != "keep":
+                # The file as the ledger recorded it when it was fetched (no metadata request per file); one that
+                # an earlier attempt deleted or moved before dying is found so by the call itself.
+                recorded = CleoFile(id=row.cleo_file_id, name=row.name, folder=row.folder.rstrip("/") or "/")
+                with contextlib.suppress(NotFound):  # deleted by an earlier attempt that died before recording it
+                    rt.cleo.after_processing(recorded, setting)
+            done.append(row.id)
+            if len(done) >= FETCH_BATCH_FILES:
+                finished += record()
+    finally:
+        finished += record()
     return finished

@@ -120,18 +120,21 @@ def send_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Outboun
             continue
         if upload.state == "done":
             continue
-        crash_point("after_allocation_before_upload")
-        try:
-            sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, document=row.number,
-                                       partner=partner.id)
-        except AuthenticationError:
-            raise
-        except ConnectorError as error:
-            rt.ledger.set_document_state(row.id, "failed", str(error))
-            report.failed.append({"document": row.number, "reason": str(error)})
-            continue
-        crash_point("after_upload_before_outcome")
-        rt.ledger.upload_done(upload.id, sent.id)
+        with rt.ledger.claim(f"upload {upload.id}"):  # one run at a time from here to the outcome
+            if rt.ledger.get_upload(upload.id).state == "done":
+                continue  # uploaded by the run that held the claim before this one
+            crash_point("after_allocation_before_upload")
+            try:
+                sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, document=row.number,
+                                           partner=partner.id)
+            except AuthenticationError:
+                raise
+            except ConnectorError as error:
+                rt.ledger.set_document_state(row.id, "failed", str(error))
+                report.failed.append({"document": row.number, "reason": str(error)})
+                continue
+            crash_point("after_upload_before_outcome")
+            rt.ledger.upload_done(upload.id, sent.id)
         report.uploaded[(partner.id, row.doc_type)] += 1
     if report.uploaded:
         rt.progress(f"{rt.customer.id}: uploaded {sum(report.uploaded.values())} file(s) to Cleo")

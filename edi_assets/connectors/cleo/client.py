@@ -213,13 +213,16 @@ class CleoClient:
         return uploaded
 
     def upload_once(self, folder_path: str, name: str, content: bytes, *, document: str | None = None,
-                    partner: str | None = None) -> CleoFile:
+                    partner: str | None = None, first_attempt: bool = False) -> CleoFile:
         """The file called ``name`` in the folder, uploading ``content`` only when it is not there yet.
 
         ``name`` must identify the document (the ledger derives it), so finding it means an earlier attempt
         got through. After an :class:`OutcomeUnknown` the name is looked up again; if it is still missing
-        the error is raised, and the caller tries again later (the same way, by name)."""
-        existing = self.find_by_name(folder_path, name)
+        the error is raised, and the caller tries again later (the same way, by name). ``first_attempt``: the
+        caller recorded the intent (and the name) just now, so no earlier attempt can have uploaded it and the
+        lookup before the upload is skipped (one listing request less per file); the lookups after a failed or
+        unknown upload stay."""
+        existing = None if first_attempt else self.find_by_name(folder_path, name)
         if existing is not None:
             _note_existing(existing, content)
             return existing

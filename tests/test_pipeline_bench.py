@@ -1,0 +1,58 @@
+"""The pipeline benchmark (``make bench``) at a tiny size, so its code keeps working between benchmark runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from benchmarks import pipeline_bench
+from benchmarks.pipeline_bench import Row, floor_seconds, measure, table
+from edi_assets.connectors.ratelimit import Limit, RateLimitSettings
+
+
+def quiet(message: str) -> None:
+    """The benchmark's progress lines are not wanted in test output."""
+
+
+@pytest.fixture(scope="module")
+def unlimited() -> Row:
+    return measure("limits off", 20, limited=False, progress=quiet)
+
+
+def test_twenty_invoices_go_through_the_whole_inbound_flow(unlimited: Row) -> None:
+    assert (unlimited.status, unlimited.note) == ("ok", "")
+    assert unlimited.documents == 20
+    assert set(unlimited.phases) == {"fetch", "read", "post", "finish"}
+
+
+def test_no_path_takes_more_than_one_cleo_request_per_file(unlimited: Row) -> None:
+    assert unlimited.busiest_requests == 20, unlimited.busiest_path  # the 997 uploads, one per file
+
+
+def test_the_limited_run_is_held_to_cleo_s_five_requests_per_second_per_path() -> None:
+    row = measure("limited", 6, limited=True, progress=quiet)
+    assert (row.status, row.note) == ("ok", "")
+    assert row.floor == 1.0  # six 997 uploads to one folder: a burst of five, the sixth a second later
+    assert row.seconds >= row.floor
+
+
+def test_the_floor_is_set_by_the_busiest_path() -> None:
+    settings = RateLimitSettings(limits={"cleo": Limit(requests=5, per_seconds=1.0)}, path=Path("unused.sqlite"))
+    assert floor_seconds(Counter({"/api/folders/a/files": 100, "/api/files/b": 2}), settings) == 19.0
+    assert floor_seconds(Counter({"/api/folders/a/files": 5}), settings) == 0.0
+
+
+def test_a_failed_measurement_is_a_failing_row_that_says_why() -> None:
+    row = Row("broken", 10, status="error", note="RuntimeError: no simulators")
+    assert not row.passed
+    assert "| broken | 10 | - | - | - | - |" in table([row])
+    assert "FAIL | error: RuntimeError: no simulators |" in table([row])
+
+
+def test_check_fails_when_a_target_is_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = Row("slow", 100, seconds=10.0)  # 10 documents per second, under the target of 100
+    monkeypatch.setattr(pipeline_bench, "run", lambda documents, limited_documents: [slow])
+    assert pipeline_bench.main(["--check"]) == 1
+    assert pipeline_bench.main([]) == 0
