@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import pipeline_bench
-from benchmarks.pipeline_bench import Row, floor_seconds, measure, table
+from benchmarks.pipeline_bench import Row, floor_seconds, measure, required_requests, table
 from edi_assets.connectors.ratelimit import Limit, RateLimitSettings
 
 
@@ -42,6 +42,11 @@ def test_the_floor_is_set_by_the_busiest_path() -> None:
     settings = RateLimitSettings(limits={"cleo": Limit(requests=5, per_seconds=1.0)}, path=Path("unused.sqlite"))
     assert floor_seconds(Counter({"/api/folders/a/files": 100, "/api/files/b": 2}), settings) == 19.0
     assert floor_seconds(Counter({"/api/folders/a/files": 5}), settings) == 0.0
+
+
+def test_the_busiest_path_the_flow_must_use_is_the_997_uploads_to_the_partner() -> None:
+    required = required_requests(3, 100)
+    assert required.most_common(1) == [("POST /api/folders/{steelco outbound}/files", 100)]
 
 
 def test_a_failed_measurement_is_a_failing_row_that_says_why() -> None:

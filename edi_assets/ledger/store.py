@@ -48,8 +48,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from edi_assets.crashpoints import crash_point
 from edi_assets.ledger import schema as s
-from edi_assets.pipeline.crashpoints import crash_point
 
 Direction = Literal["in", "out"]
 Subject = Literal["file", "document", "upload", "group", "interchange"]
@@ -159,6 +159,7 @@ class _Unit:
         self.connection: Connection | None = None
         self.transaction: RootTransaction | None = None
         self.failed: str | None = None
+        self.audits: list[dict[str, Any]] = []  # the unit's audit rows, inserted in one statement before the commit
 
     def begin(self, engine: Engine) -> Connection:
         if self.failed is not None:
@@ -171,9 +172,13 @@ class _Unit:
     def commit(self) -> None:
         if self.failed is not None:
             raise LedgerError(f"the ledger unit was rolled back ({self.failed}); its writes are not in the ledger")
-        if self.transaction is not None:
-            self.transaction.commit()
-        self._close()
+        try:
+            if self.audits and self.connection is not None:
+                self.connection.execute(_insert_into(s.audit), self.audits)
+            if self.transaction is not None:
+                self.transaction.commit()
+        finally:
+            self._close()
 
     def rollback(self, why: str) -> None:
         if self.transaction is not None and self.transaction.is_active:
@@ -185,6 +190,7 @@ class _Unit:
         if self.connection is not None:
             self.connection.close()
         self.connection = self.transaction = None
+        self.audits = []
 
 
 @dataclass(frozen=True)
@@ -317,8 +323,13 @@ class Ledger:
 
     def _audit(self, c: Connection, customer: str, subject: Subject | str, subject_id: int, step: str,
                detail: Mapping[str, Any] | None = None, actor: str | None = None) -> None:
-        c.execute(_insert_into(s.audit), dict(at=now(), customer=customer, subject=subject, subject_id=subject_id,
-                                               step=step, detail=dict(detail or {}), actor=actor or self.actor))
+        row = dict(at=now(), customer=customer, subject=subject, subject_id=subject_id, step=step,
+                   detail=dict(detail or {}), actor=actor or self.actor)
+        unit: _Unit | None = getattr(self._local, "unit", None)
+        if unit is not None and unit.connection is c:
+            unit.audits.append(row)  # with the unit's other audit rows, in its transaction
+        else:
+            c.execute(_insert_into(s.audit), row)
         crash_point("in_ledger_transaction")  # the reliability harness's kill -9 before the commit
 
     def audit(self, customer: str, subject: Subject | str, subject_id: int, step: str,

@@ -30,11 +30,11 @@ from edi_assets.connectors.errors import (
     OutcomeUnknown,
     RemoteRejected,
 )
+from edi_assets.crashpoints import crash_point
 from edi_assets.customers import Partner
 from edi_assets.documents import DOCUMENT_TYPES, Document, FunctionalAck, Invoice
 from edi_assets.ledger import Allocated
 from edi_assets.matching import check_invoice
-from edi_assets.pipeline.crashpoints import crash_point
 from edi_assets.pipeline.runtime import CustomerRuntime
 from edi_assets.translate import acknowledgment_file, document_of, envelope_ref, parse_documents
 from edi_assets.x12.analyze import analyze

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edi_assets.connectors.errors import AuthenticationError, ConnectorError
+from edi_assets.crashpoints import crash_point
 from edi_assets.customers import Partner
 from edi_assets.documents import Document, PurchaseOrder
 from edi_assets.ledger import Allocated
-from edi_assets.pipeline.crashpoints import crash_point
 from edi_assets.pipeline.inbound import document_number, load_document
 from edi_assets.pipeline.runtime import CustomerRuntime
 from edi_assets.translate import render_documents

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +133,7 @@ class CleoBackend:
         self.requests[(method, path, status)] += 1
 
     def folders(self, tenant: str, filter_text: str | None, start: int, count: int) -> Page:
-        return self._page([folder_resource(f) for f in self.store.folders(tenant)], filter_text, start, count)
+        return self._page(self.store.folders(tenant), filter_text, start, count)
 
     def folder(self, tenant: str, folder_id: str) -> Folder:
         return self.store.folder(tenant, folder_id)
@@ -141,9 +141,7 @@ class CleoBackend:
     def children(self, tenant: str, folder_id: str, filter_text: str | None, start: int, count: int) -> Page:
         """Subfolders first, then files oldest first."""
         folder = self.store.folder(tenant, folder_id)
-        resources = [folder_resource(f) for f in self.store.subfolders(folder)]
-        resources += [file_resource(s) for s in self.store.files_in(folder)]
-        return self._page(resources, filter_text, start, count)
+        return self._page([*self.store.subfolders(folder), *self.store.files_in(folder)], filter_text, start, count)
 
     def upload(self, tenant: str, folder_id: str, name: str, content: bytes) -> StoredFile:
         """A new file with a new id every time, even under a name already there (unless set to answer 409)."""
@@ -165,10 +163,14 @@ class CleoBackend:
         target = self.store.folder(tenant, folder_id)
         return self.store.move_file(tenant, file_id, target, self.clock.now(), self.settings.duplicate_names)
 
-    def _page(self, resources: list[dict[str, Any]], filter_text: str | None, start: int, count: int) -> Page:
+    def _page(self, items: Sequence[Folder | StoredFile], filter_text: str | None, start: int, count: int) -> Page:
+        """One page of ``items`` as resources; without a filter only the page's items are rendered."""
         comparisons = parse_filter(filter_text, FILTER_ATTRIBUTES)
-        chosen = [r for r in resources if matches(comparisons, r)]
-        return Page(len(chosen), chosen[start : start + min(count, self.settings.max_page_size)])
+        end = start + min(count, self.settings.max_page_size)
+        if not comparisons:
+            return Page(len(items), [_resource(i) for i in items[start:end]])
+        chosen = [r for r in map(_resource, items) if matches(comparisons, r)]
+        return Page(len(chosen), chosen[start:end])
 
     # --- plain Python, for the trading partners and tests ----------------------------------------------------
 
@@ -186,6 +188,10 @@ class CleoBackend:
 
     def deliver(self, partner: str, box: Box, name: str, content: bytes) -> None:
         self.put_file(self._partner_tenant[partner], f"/{partner}/{box}", name, content)
+
+
+def _resource(item: Folder | StoredFile) -> dict[str, Any]:
+    return folder_resource(item) if isinstance(item, Folder) else file_resource(item)
 
 
 def _tenants_and_users(cleo: dict[str, Any]) -> tuple[list[Tenant], list[User]]:

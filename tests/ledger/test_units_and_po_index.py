@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
 from edi_assets.ledger import Ledger, LedgerError
 from edi_assets.ledger import schema as s
@@ -92,3 +92,17 @@ def test_upgrading_a_ledger_indexes_the_documents_it_already_holds(ledger: Ledge
         c.execute(update(s.schema_version).values(version=1))
     assert ledger.migrate() == 1
     assert [r.number for r in load_records(ledger, "acme", po_number="PO1")] == ["inv"]
+
+
+def test_the_audit_rows_of_a_unit_are_written_with_it_in_order(ledger: Ledger) -> None:
+    with ledger.unit():
+        row = doc(ledger, "a", {})
+        ledger.set_document_state(row.id, "posted")
+    assert [a.step for a in ledger.trail("document", row.id)] == ["document.received", "document.posted"]
+
+
+def test_a_unit_rolled_back_leaves_no_audit_rows(ledger: Ledger) -> None:
+    with pytest.raises(BlockFailedError):
+        write_then_fail(ledger)
+    with ledger.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(s.audit)).scalar() == 0

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from edi_assets.pipeline.crashpoints import POINTS
+from edi_assets.crashpoints import POINTS
 from tests.reliability.invariants import Baseline, Findings, HoldExpectation, check
 from tests.reliability.world import POSTGRES_URL, Run, World, iter_files, scenario_secrets
 
@@ -778,6 +778,7 @@ def main(argv: Sequence[str]) -> int:
     import logging
 
     logging.getLogger("edi_assets").setLevel(logging.ERROR)  # the Web Connector service runs in this process
+    logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)  # a killed run's half-sent upload is expected
     options = Options(quick=args.quick, random_runs=args.random_runs, seed=args.seed,
                       postgres=bool(POSTGRES_URL) and not args.no_postgres, keep=args.keep)
     chosen = registry(options)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from edi_assets.pipeline.crashpoints import POINTS, crash_point, targets
+from edi_assets.crashpoints import POINTS, crash_point, targets
 from tests.reliability.scenarios import find_secrets
 from tests.reliability.world import ROOT
 
-CALLS_THREE_TIMES = ("from edi_assets.pipeline.crashpoints import crash_point\n"
+CALLS_THREE_TIMES = ("from edi_assets.crashpoints import crash_point\n"
                      "for n in range(1, 4):\n"
                      "    print(n, flush=True)\n"
                      "    crash_point('after_post_before_outcome')\n"
