@@ -102,15 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot start the simulators: {exc}", file=sys.stderr)
         return 1
-    print(table(fleet, scenario), flush=True)
-    print("\nsimulators running; Ctrl-C stops them", flush=True)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # Handlers first: whoever reads "Ctrl-C stops them" may send the signal at once.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    print(table(fleet, scenario), flush=True)
+    print("\nsimulators running; Ctrl-C stops them", flush=True)
     try:
         while not stop.wait(0.5):
             pass
