@@ -2,10 +2,10 @@
 
 Run from the project root::
 
-    .venv/bin/python -m benchmarks.pipeline_bench [--documents 1000] [--limited-documents 100] [--check]
+    .venv/bin/python -m benchmarks.pipeline_bench [--documents 1000] [--limited-documents 100] [--runs 1] [--check]
 
 Two measurements, each against its own fresh simulators (Cleo with the trading partners, and QAD) served
-in-process on free ports of 127.0.0.1, and a fresh SQLite ledger (the default: WAL, ``synchronous=FULL``):
+by a child process on free ports of 127.0.0.1, and a fresh SQLite ledger (the default: WAL, ``synchronous=FULL``):
 
 * ``limits off``: ``--documents`` invoices for customer acme (QAD), from its partner steelco, through
   ``fetch_files`` → ``read_files`` (997s uploaded back) → ``post_documents`` → ``finish_files`` (files moved to the
@@ -22,9 +22,12 @@ What is set up first, untimed, so the invoices are the ones acme would really re
 per invoice (supplier S-STEEL), collected and sent as 850s by the outbound flow, read by the partner (its own
 answers held back), then one 810 per PO sent by the partner simulator (``/_sim/partners/steelco/send``), one
 file each, into steelco's inbound folder. So every invoice is three-way matched against the 850 before it is
-posted. The clock runs from a fresh Cleo client (a new run's login and folder lookups included) until every
-file is finished. Afterwards the run is checked: every invoice posted once, none held, one supplier invoice per
-invoice in QAD, one 997 per file in Cleo; a run that fails the check is an ``error`` row.
+posted. One invoice per file is the costliest shape per document (each brings its own download, 997 and move).
+QAD because its connector posts an invoice in two requests (a lookup by supplier and reference, then the
+create), the fewest of the ERPs, and its simulator has no request budget to lift. The clock runs from a fresh
+Cleo client (a new run's login and folder lookups included) until every file is finished. Afterwards the run is
+checked: every invoice posted once, none held, one supplier invoice per invoice in QAD, one 997 per file in
+Cleo, every file archived; a run that fails the check is an ``error`` row.
 
 The exit code is 0 unless ``--check`` is given and a target is missed (or a measurement failed).
 """
@@ -32,8 +35,10 @@ The exit code is 0 unless ``--check`` is given and a target is missed (or a meas
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import math
+import multiprocessing
 import sys
 import tempfile
 import time
@@ -146,22 +151,29 @@ def po_number(n: int) -> str:
 
 
 class Simulators:
-    """Cleo (with the partners) and QAD, served in this process on free ports; stopped on exit."""
+    """Cleo (with the partners) and QAD, served by a child process on free ports; stopped on exit.
+
+    A process of their own, as the real systems are: on this 2-core machine they take the other core instead of
+    sharing the pipeline's interpreter lock, so the figures are the pipeline's, not the simulators'."""
 
     def __init__(self, scenario: dict[str, Any]) -> None:
-        from simulators.core.server import start
-        from simulators.registry import app_factory
-
-        self.servers = {}
-        try:
-            for system in ("cleo", "qad"):
-                self.servers[system] = start(app_factory(system)(scenario))
-        except BaseException:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(scenario, child), daemon=True,
+                                        name="pipeline-bench-simulators")
+        self._process.start()
+        child.close()
+        if not self._conn.poll(60):
             self.stop()
-            raise
+            raise RuntimeError("the simulators did not start within 60 s")
+        started = self._conn.recv()
+        if isinstance(started, str):
+            self.stop()
+            raise RuntimeError(f"the simulators did not start: {started}")
+        self.urls: dict[str, str] = started
 
     def url(self, system: str) -> str:
-        return str(self.servers[system].url)
+        return self.urls[system]
 
     def post(self, system: str, path: str, payload: Any = None) -> Any:
         response = httpx.post(f"{self.url(system)}{path}", json=payload, timeout=60)
@@ -174,7 +186,32 @@ class Simulators:
         return response.json()
 
     def stop(self) -> None:
-        for server in self.servers.values():
+        with contextlib.suppress(OSError):
+            self._conn.send("stop")
+        self._process.join(15)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
+
+def _serve(scenario: dict[str, Any], conn: Any) -> None:
+    """The child process: start the servers, report their URLs (or why not), serve until told to stop."""
+    from simulators.core.server import start
+    from simulators.registry import app_factory
+
+    servers = []
+    try:
+        try:
+            for system in ("cleo", "qad"):
+                servers.append((system, start(app_factory(system)(scenario))))
+        except Exception as exc:
+            conn.send(f"{type(exc).__name__}: {exc}")
+            return
+        conn.send({system: str(server.url) for system, server in servers})
+        with contextlib.suppress(EOFError, OSError):
+            conn.recv()  # "stop", or the parent went away
+    finally:
+        for _, server in servers:
             server.stop()
 
 
@@ -351,18 +388,35 @@ def table(rows: list[Row]) -> str:
         ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
         phases = ", ".join(f"{k} {v:.2f}" for k, v in r.phases.items())
         note = f"{r.requests:,} Cleo requests, {r.busiest_requests} on the busiest path; s per step: {phases}"
+        note = f"{note}; {r.note}" if r.note else note
         lines.append(f"| {r.name} | {r.documents:,} | {r.seconds:.2f} | {r.per_second:,.1f} | {floor} | {ratio} "
                      f"| {r.target} | {r.verdict} | {note} |")
     return "\n".join(lines)
 
 
-def run(documents: int, limited_documents: int, progress: Progress = _stderr) -> list[Row]:
+def best_of(runs: int, once: Callable[[], Row]) -> Row:
+    """The fastest of ``runs`` measurements (each from a fresh setup), as the X12 benchmark takes the best of
+    its runs: other work on the machine only ever slows a run down. A failed run is the row."""
+    best: Row | None = None
+    for _ in range(max(1, runs)):
+        row = once()
+        if not row.ok:
+            return row
+        best = row if best is None or row.seconds < best.seconds else best
+    assert best is not None
+    if runs > 1:
+        best.note = f"best of {runs} runs"
+    return best
+
+
+def run(documents: int, limited_documents: int, progress: Progress = _stderr, runs: int = 1) -> list[Row]:
     rows = []
     if documents:
-        rows.append(measure("inbound 810s, rate limits off", documents, limited=False, progress=progress))
+        rows.append(best_of(runs, lambda: measure("inbound 810s, rate limits off", documents, limited=False,
+                                                  progress=progress)))
     if limited_documents:
-        rows.append(measure("inbound 810s, Cleo 5 req/s per path", limited_documents, limited=True,
-                            progress=progress))
+        rows.append(best_of(runs, lambda: measure("inbound 810s, Cleo 5 req/s per path", limited_documents,
+                                                  limited=True, progress=progress)))
     return rows
 
 
@@ -371,11 +425,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--documents", type=int, default=1000, help="invoices with rate limits off (default 1000)")
     parser.add_argument("--limited-documents", type=int, default=100,
                         help="invoices with Cleo's 5 requests per second per path on (default 100)")
+    parser.add_argument("--runs", type=int, default=1, help="best of N measurements, each set up afresh (default 1)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     print("pipeline benchmark: acme (QAD), invoices from steelco through the inbound flow", file=sys.stderr)
-    rows = run(args.documents, args.limited_documents)
-    print("\n## Inbound pipeline (fetch → read + 997s → post to QAD → finish), simulators in-process\n")
+    rows = run(args.documents, args.limited_documents, runs=args.runs)
+    print("\n## Inbound pipeline (fetch → read + 997s → post to QAD → finish), simulators in a child process\n")
     print(table(rows))
     print()
     return 1 if args.check and not all(r.passed for r in rows) else 0

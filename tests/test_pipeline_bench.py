@@ -58,6 +58,12 @@ def test_a_failed_measurement_is_a_failing_row_that_says_why() -> None:
 
 def test_check_fails_when_a_target_is_missed(monkeypatch: pytest.MonkeyPatch) -> None:
     slow = Row("slow", 100, seconds=10.0)  # 10 documents per second, under the target of 100
-    monkeypatch.setattr(pipeline_bench, "run", lambda documents, limited_documents: [slow])
+    monkeypatch.setattr(pipeline_bench, "run", lambda documents, limited_documents, runs: [slow])
     assert pipeline_bench.main(["--check"]) == 1
     assert pipeline_bench.main([]) == 0
+
+
+def test_the_best_of_several_runs_is_the_fastest() -> None:
+    runs = iter([Row("r", 10, seconds=3.0), Row("r", 10, seconds=1.0), Row("r", 10, seconds=2.0)])
+    best = pipeline_bench.best_of(3, lambda: next(runs))
+    assert (best.seconds, best.note) == (1.0, "best of 3 runs")

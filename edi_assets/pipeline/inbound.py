@@ -39,7 +39,7 @@ from edi_assets.pipeline.runtime import CustomerRuntime
 from edi_assets.translate import acknowledgment_file, document_of, envelope_ref, parse_documents
 from edi_assets.x12.analyze import analyze
 from edi_assets.x12.envelope import FileIssue, Group, Interchange, InterchangeEnd, TransactionSet
-from edi_assets.x12.errors import X12Error
+from edi_assets.x12.errors import X12Error, X12RenderError
 from edi_assets.x12.reader import X12Reader
 
 _NUMBER_FIELDS = ("invoice_number", "po_number", "shipment_id", "group_control_number")
@@ -366,11 +366,22 @@ def _ack_statuses(content: bytes) -> dict[tuple[str, str], str]:
 
 
 def _envelopes(text: str) -> tuple[int, int]:
-    """How many interchanges and functional groups an X12 text holds, read back rather than guessed."""
+    """How many interchanges and functional groups a 997 file holds, read back rather than guessed; and
+    :class:`X12RenderError` when it breaks X12 rules (it echoes a partner's group without a control number,
+    say): we send nothing we would reject ourselves, the file is held with the reason instead."""
     interchanges = groups = 0
+    problems: list[str] = []
     for event in X12Reader(text.encode("utf-8")):
         interchanges += isinstance(event, Interchange)
         groups += isinstance(event, Group)
+        if isinstance(event, TransactionSet):
+            problems += [i.message for i in analyze(event).issues if i.is_error]
+        elif isinstance(event, InterchangeEnd):  # the envelope too: it echoes the partner's ids
+            problems += [i.message for i in event.interchange.issues if i.is_error]
+        elif isinstance(event, FileIssue) and event.issue.is_error:
+            problems.append(event.issue.message)
+    if problems:
+        raise X12RenderError(f"its 997 would not be valid X12: {'; '.join(problems[:3])}")
     return interchanges, groups
 
 

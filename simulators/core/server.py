@@ -17,11 +17,14 @@ HOST = "127.0.0.1"
 
 
 class _QuietDrops(logging.Filter):
-    """Injected connection drops are intended; keep them out of the server's error log."""
+    """Injected connection drops are intended, and a client that goes away mid-request (a run killed on purpose
+    while uploading) is the client's business: keep both out of the server's error log."""
+
+    QUIET = frozenset({"DroppedConnection", "ClientDisconnect"})
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return type(exc).__name__ != "DroppedConnection"
+        return type(exc).__name__ not in self.QUIET
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())

@@ -87,8 +87,8 @@ def control_numbers(content: bytes) -> tuple[list[int], list[int], list[tuple[st
             isa.append(int(seg[13]))
         elif seg[0] == "GS" and len(seg) > 6:
             gs.append(int(seg[6]))
-        elif seg[0] == "AK1" and len(seg) > 2:
-            ak1.append((seg[1], seg[2].lstrip("0") or "0"))
+        elif seg[0] == "AK1" and len(seg) > 1:
+            ak1.append((seg[1], (seg[2] if len(seg) > 2 else "").lstrip("0") or "0"))
     return isa, gs, ak1
 
 

@@ -348,3 +348,40 @@ def test_each_inbound_group_records_what_our_997_said_of_it(make_world: MakeWorl
     assert {g.ack_status for g in groups} == {"A"}
     assert rt.ledger.unacknowledged_groups("acme") == []
     rt.close()
+
+
+NO_GROUP_NUMBER = (b"ISA*00*          *00*          *ZZ*STEELCO        *ZZ*ACMEMFG        *261121*1200*U*00401*"
+                   b"000000601*0*P*>~GS*PR*STEELCO*ACMEMFG*20261121*1200**X*004010~ST*855*0001~"
+                   b"BAK*00*AC*PO10001*20261121~SE*3*0001~GE*1*~IEA*1*000000601~")
+
+
+def _dropped_and_read(make_world: MakeWorld, name: str, content: bytes) -> tuple[Any, int]:
+    """Drop one file after the world's own files are read; (its ledger row, how many 997s it added to Cleo)."""
+    world = make_world()
+    rt = answered(world)
+    read_files(rt)
+    sent_before = len(world.apps["cleo"].backend.list_files("acme", "/steelco/outbound"))
+    world.drop("steelco", name, content)
+    fetch_files(rt)
+    read_files(rt)
+    row = {f.name: f for f in rt.ledger.files("acme")}[name]
+    sent = len(world.apps["cleo"].backend.list_files("acme", "/steelco/outbound")) - sent_before
+    rt.close()
+    return row, sent
+
+
+def test_a_file_whose_997_would_not_be_valid_x12_is_held_and_nothing_is_sent(make_world: MakeWorld) -> None:
+    held_file, sent = _dropped_and_read(make_world, "no_group_number.edi", NO_GROUP_NUMBER)
+    assert held_file.state == "held"
+    assert "997 would not be valid X12" in held_file.reason
+    assert sent == 0
+
+
+def test_a_file_whose_997_envelope_would_not_be_valid_x12_is_held_and_nothing_is_sent(
+        make_world: MakeWorld) -> None:
+    bad_qualifier = NO_GROUP_NUMBER.replace(b"*ZZ*STEELCO ", b"*1 *STEELCO ").replace(b"**X*", b"*601*X*").replace(
+        b"GE*1*~", b"GE*1*601~")
+    held_file, sent = _dropped_and_read(make_world, "bad_qualifier.edi", bad_qualifier)
+    assert held_file.state == "held"
+    assert "997 would not be valid X12" in held_file.reason
+    assert sent == 0
