@@ -7,17 +7,27 @@ from edi_assets.definitions import defs
 
 def test_definitions_hold_the_inbound_and_outbound_assets() -> None:
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"inbound_files", "inbound_interchanges", "erp_postings", "erp_outbound_documents",
-                    "cleo_uploads", "partner_scorecards"}
+    assert keys == {"inbound_files", "inbound_interchanges", "partner_acknowledgments", "erp_postings",
+                    "erp_outbound_documents", "cleo_uploads", "partner_scorecards"}
+
+
+def _parents() -> dict[str, set[str]]:
+    graph = defs.resolve_asset_graph()
+    return {k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
+            for k in graph.get_all_asset_keys()}
 
 
 def test_inbound_lineage_reads_files_then_interchanges_then_postings() -> None:
-    graph = defs.resolve_asset_graph()
-    parents = {k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
-               for k in graph.get_all_asset_keys()}
+    parents = _parents()
     assert parents["inbound_interchanges"] == {"inbound_files"}
     assert parents["erp_postings"] == {"inbound_interchanges"}
     assert parents["cleo_uploads"] == {"erp_outbound_documents"}
+
+
+def test_acknowledgments_go_beside_the_postings() -> None:
+    parents = _parents()
+    assert parents["partner_acknowledgments"] == {"inbound_interchanges"}
+    assert "partner_acknowledgments" not in parents["erp_postings"]
 
 
 def test_every_customer_with_outbound_flows_has_its_own_schedule() -> None:

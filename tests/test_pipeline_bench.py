@@ -24,7 +24,7 @@ def unlimited() -> Row:
 def test_twenty_invoices_go_through_the_whole_inbound_flow(unlimited: Row) -> None:
     assert (unlimited.status, unlimited.note) == ("ok", "")
     assert unlimited.documents == 20
-    assert set(unlimited.phases) == {"fetch", "read", "post", "finish"}
+    assert set(unlimited.phases) == {"fetch", "read", "997s", "post", "finish"}
 
 
 def test_no_path_takes_more_than_one_cleo_request_per_file(unlimited: Row) -> None:

@@ -1,7 +1,8 @@
 """The customer-partitioned assets: thin wrappers over :mod:`edi_assets.pipeline`, whose steps are idempotent,
 so reruns and backfills of a partition never post or upload anything twice.
 
-Inbound: ``inbound_files`` → ``inbound_interchanges`` (997s back to partners) → ``erp_postings``.
+Inbound: ``inbound_files`` → ``inbound_interchanges`` (997s queued) → ``partner_acknowledgments`` (997s sent) and,
+beside it, ``erp_postings`` (then the files archived in Cleo).
 Outbound: ``erp_outbound_documents`` → ``cleo_uploads``.
 """
 
@@ -16,7 +17,13 @@ from edi_assets.connectors.errors import AuthenticationError
 from edi_assets.defs.metadata import counts_table, held_table, table
 from edi_assets.defs.partitions import customers_partitions
 from edi_assets.defs.resources import EdiResource
-from edi_assets.pipeline.inbound import fetch_files, finish_files, post_documents, read_files
+from edi_assets.pipeline.inbound import (
+    fetch_files,
+    finish_files,
+    post_documents,
+    read_files,
+    send_acknowledgments,
+)
 from edi_assets.pipeline.outbound import collect_documents, send_documents
 from edi_assets.pipeline.runtime import CustomerRuntime
 
@@ -50,17 +57,32 @@ def inbound_files(context: AssetExecutionContext, edi: EdiResource) -> Materiali
 @asset(partitions_def=customers_partitions, group_name="inbound", pool="cleo", deps=[inbound_files],
        kinds={"x12"}, retry_policy=STEP_RETRY,
        description="Interchanges read and validated; each transaction set recorded as a canonical document or "
-                   "held with its reason; a 997 uploaded to the partner for every functional group.")
+                   "held with its reason; a 997 queued for every interchange (its control numbers and bytes "
+                   "recorded with the documents).")
 def inbound_interchanges(context: AssetExecutionContext, edi: EdiResource) -> MaterializeResult[None]:
     with _runtime(context, edi) as rt:
-        report = read_files(rt)
+        report = read_files(rt, acknowledge=False)
     return MaterializeResult(metadata={
         "files_read": report.files,
         "documents": sum(report.documents.values()),
         "documents_by_partner_and_type": counts_table(report.documents),
         "held": held_table(report.held),
-        "groups_acknowledged": report.acks_sent,
         "duplicate_interchanges": report.duplicates,
+    })
+
+
+@asset(partitions_def=customers_partitions, group_name="inbound", pool="cleo", deps=[inbound_interchanges],
+       kinds={"x12", "cleo"}, retry_policy=STEP_RETRY,
+       description="The queued 997s uploaded to each partner's Cleo folder exactly once, beside the postings (a "
+                   "partner's rate-limited folder does not hold up the ERP).")
+def partner_acknowledgments(context: AssetExecutionContext, edi: EdiResource) -> MaterializeResult[None]:
+    with _runtime(context, edi) as rt:
+        report = send_acknowledgments(rt)
+    by_partner = [{"partner": p, "997 files": n} for p, n in sorted(report.by_partner.items())]
+    return MaterializeResult(metadata={
+        "acknowledgments_sent": report.files,
+        "groups_acknowledged": report.groups,
+        "acknowledgments_by_partner": table(by_partner, ["partner", "997 files"], empty="nothing sent"),
     })
 
 
@@ -116,5 +138,5 @@ def cleo_uploads(context: AssetExecutionContext, edi: EdiResource) -> Materializ
     })
 
 
-INBOUND = [inbound_files, inbound_interchanges, erp_postings]
+INBOUND = [inbound_files, inbound_interchanges, partner_acknowledgments, erp_postings]
 OUTBOUND = [erp_outbound_documents, cleo_uploads]

@@ -5,7 +5,7 @@ import datetime as dt
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
-from edi_assets.defs.assets import cleo_uploads, erp_postings, inbound_interchanges
+from edi_assets.defs.assets import cleo_uploads, erp_postings, partner_acknowledgments
 from edi_assets.defs.metadata import table
 from edi_assets.defs.partitions import customers_partitions
 from edi_assets.defs.resources import EdiResource
@@ -19,7 +19,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-@asset_check(asset=inbound_interchanges, partitions_def=customers_partitions,
+@asset_check(asset=partner_acknowledgments, partitions_def=customers_partitions,
              description="Every inbound functional group (but 997s and duplicates) got its 997.")
 def every_inbound_group_acknowledged(context: AssetCheckExecutionContext, edi: EdiResource) -> AssetCheckResult:
     missing = edi.ledger().unacknowledged_groups(context.partition_key)
@@ -59,7 +59,7 @@ def outbound_groups_acknowledged_in_time(context: AssetCheckExecutionContext,
 @asset_check(asset=cleo_uploads, partitions_def=customers_partitions,
              description="Every upload recorded as intended has been confirmed in Cleo.")
 def every_upload_confirmed(context: AssetCheckExecutionContext, edi: EdiResource) -> AssetCheckResult:
-    pending = edi.ledger().uploads(context.partition_key, states=["intent"])
+    pending = edi.ledger().uploads(context.partition_key, states=["intent", "sending"])
     return AssetCheckResult(passed=not pending, metadata={
         "unconfirmed": table([{"file": u.file_name, "folder": u.folder, "since": u.created_at.isoformat()}
                               for u in pending], ["file", "folder", "since"])})

@@ -12,7 +12,8 @@ from edi_assets.pipeline.replay import replay
 
 inbound_job = define_asset_job("inbound", selection=AssetSelection.assets(*INBOUND),
                                partitions_def=customers_partitions,
-                               description="Cleo inbound files → X12 → documents (997s back) → ERP postings.")
+                               description="Cleo inbound files → X12 → documents → ERP postings, the 997s sent "
+                                           "back beside them.")
 outbound_job = define_asset_job("outbound", selection=AssetSelection.assets(*OUTBOUND),
                                 partitions_def=customers_partitions,
                                 description="ERP documents → X12 → Cleo uploads.")

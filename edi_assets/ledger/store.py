@@ -25,7 +25,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -672,6 +672,19 @@ class Ledger:
             self._audit(c, row.customer, "upload", upload_id, "upload.done",
                         {"cleo_file_id": cleo_file_id, "found_by_reconciliation": found})
 
+    def upload_attempts(self, upload_ids: Sequence[int]) -> set[int]:
+        """Record that the uploads are about to be sent (state ``sending``), in one transaction before the first
+        request; the ids that this call moved out of ``intent``. Nothing can have sent those before (a sender
+        records this first), so their upload may skip the lookup by name; concurrent callers cannot both get an
+        id, the move is one conditional update."""
+        if not upload_ids:
+            return set()
+        with self.transaction() as c:
+            moved = c.execute(_UPLOAD_SENDING, {"ids": list(upload_ids), "updated_at": now()}).all()
+            for row in moved:
+                self._audit(c, row.customer, "upload", row.id, "upload.sending")
+            return {int(row.id) for row in moved}
+
     def get_upload(self, upload_id: int) -> Row[Any]:
         with self.engine.connect() as c:
             row = _row(c, s.uploads, id=upload_id)
@@ -729,6 +742,15 @@ class Ledger:
                  .where(g.customer == customer, g.functional_id != "FA", g.ack_status.is_(None),
                         i.duplicate_of.is_(None)).order_by(g.id))
         with self.engine.connect() as c:
+            return list(c.execute(query))
+
+    def groups_to_acknowledge(self, file_id: int) -> list[Row[Any]]:
+        """The inbound groups of one file that its 997 answers: all but 997 groups and those of a duplicate
+        interchange (the rule :meth:`unacknowledged_groups` checks)."""
+        g, i = s.groups_in.c, s.interchanges.c
+        query = (select(s.groups_in).join(s.interchanges, i.id == g.interchange_id)
+                 .where(i.file_id == file_id, g.functional_id != "FA", i.duplicate_of.is_(None)).order_by(g.id))
+        with self.transaction() as c:  # inside a unit, sees the unit's own writes
             return list(c.execute(query))
 
     def groups_out(self, customer: str) -> list[Row[Any]]:
@@ -798,6 +820,12 @@ _ALLOCATE = (update(s.control_numbers)
              .values(last_interchange=s.control_numbers.c.last_interchange + bindparam("interchanges"),
                      last_group=s.control_numbers.c.last_group + bindparam("groups"))
              .returning(s.control_numbers.c.last_interchange, s.control_numbers.c.last_group))
+
+#: Uploads whose first attempt begins: ``intent`` → ``sending``, the ids (and customers) that moved.
+_UPLOAD_SENDING = (update(s.uploads)
+                   .where(s.uploads.c.id.in_(bindparam("ids", expanding=True)), s.uploads.c.state == "intent")
+                   .values(state="sending")
+                   .returning(s.uploads.c.id, s.uploads.c.customer))
 
 #: A document whose posting starts: one more attempt.
 _DOCUMENT_POSTING = (update(s.documents).where(s.documents.c.id == bindparam("w_id"))

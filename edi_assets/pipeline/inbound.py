@@ -1,15 +1,17 @@
 """Inbound: partners' files in Cleo → ledger records (with 997s back) → ERP postings.
 
-Three steps, each safe to repeat after a crash at any point:
+Steps, each safe to repeat after a crash at any point:
 
 1. :func:`fetch_files` downloads each file of the partners' inbound folders that the ledger does not hold and
    records it with its bytes; :func:`read_files` reads each recorded file, records its interchanges and
-   documents (holding what cannot be posted, with the reason), then uploads one 997 per functional group back
-   to the partner. Nothing is acknowledged before the ledger holds the documents; nothing in Cleo is moved or
-   deleted before the documents are posted.
-2. :func:`post_documents` posts each received document to the ERP: intent, then (after an earlier attempt
-   whose outcome is unknown) reconciliation by lookup, then the post, then the outcome.
-3. :func:`finish_files` applies the customer's after-processing setting (keep, delete, move to archive) to
+   documents (holding what cannot be posted, with the reason) and queues its 997 (the upload intent, control
+   numbers and bytes) in the same transaction. Nothing is acknowledged before the ledger holds the documents;
+   nothing in Cleo is moved or deleted before the documents are posted.
+2. :func:`send_acknowledgments` uploads the queued 997s to the partners. Nothing else waits for it, so the
+   Dagster job runs it beside step 3: a partner's rate-limited folder does not hold up the ERP.
+3. :func:`post_documents` posts each received document to the ERP: intent, then (after an earlier attempt
+   whose outcome is unknown) reconciliation by lookup, then the post, then the outcome; then
+   :func:`finish_files` applies the customer's after-processing setting (keep, delete, move to archive) to
    files whose documents have all been posted or held.
 """
 
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,9 +129,10 @@ def _record_files(rt: CustomerRuntime, partner: Partner, pending: list[tuple[Cle
     return new_files
 
 
-def read_files(rt: CustomerRuntime) -> InboundReport:
+def read_files(rt: CustomerRuntime, *, acknowledge: bool = True) -> InboundReport:
     """Read every recorded file not read yet: interchanges, groups and documents into the ledger (holding what
-    cannot be posted, with the reason), then one 997 per functional group back to the partner."""
+    cannot be posted, with the reason), each file's 997 queued with them. ``acknowledge``: then send the queued
+    997s (:func:`send_acknowledgments`); the Dagster job sends them in a step of its own, beside the postings."""
     report = InboundReport()
     for row in rt.ledger.files(rt.customer.id, states=["seen"]):
         try:
@@ -141,17 +143,18 @@ def read_files(rt: CustomerRuntime) -> InboundReport:
             rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="file", subject_id=row.id,
                            code="x12", reason=reason)
             report.held.append({"partner": row.partner, "document": row.name, "reason": reason})
+    if acknowledge:
+        report.acks_sent += send_acknowledgments(rt).groups
     return report
 
 
 def read_file(rt: CustomerRuntime, file_row: Any) -> InboundReport:
-    """Read and acknowledge one recorded file; repeating it after a crash records nothing twice."""
+    """Read one recorded file and queue its 997; repeating it after a crash records nothing twice. The file's
+    records and holds, its 997's upload intent and its new state (``processed``) commit together."""
     ledger, customer = rt.ledger, rt.customer
     partner = customer.partner(file_row.partner)
     report = InboundReport(files=1)
     content = bytes(file_row.content)
-    # The file's records and holds and its 997's intent commit together, before the 997 is uploaded; the upload's
-    # outcome, the groups it acknowledges and the file's new state commit together after it.
     with ledger.unit():
         reading = _read(rt, partner, file_row.id, content)
         if reading.not_x12:
@@ -163,15 +166,62 @@ def read_file(rt: CustomerRuntime, file_row: Any) -> InboundReport:
         report.documents.update(reading.documents)
         report.held.extend(reading.held)
         report.duplicates += reading.duplicates
-        upload, allocated_now = _ack_intent(rt, partner, file_row.id, content) if reading.groups else (None, False)
-    with _ack_upload(rt, partner, upload, first_attempt=allocated_now) if upload is not None else ledger.unit():
-        if upload is not None:
-            said = _ack_statuses(upload.content)  # what our 997 says of each group (AK9), as the ledger keeps it
-            for group_id in reading.groups:
-                ledger.ack_sent(group_id, said.get(reading.group_keys[group_id], "?"), upload.id)
-            report.acks_sent += len(reading.groups)
+        if reading.groups:
+            _ack_intent(rt, partner, file_row.id, content)
         ledger.file_state(file_row.id, "processed")
     return report
+
+
+@dataclass
+class AckReport:
+    files: int = 0  # 997 files uploaded
+    groups: int = 0  # inbound functional groups they acknowledge
+    by_partner: Counter[str] = field(default_factory=Counter)  # 997 files per partner
+
+
+def send_acknowledgments(rt: CustomerRuntime) -> AckReport:
+    """Upload every queued 997 of the customer, once each, and record the groups it acknowledges. Independent of
+    the postings and of finishing the file (the 997's bytes are in the ledger), so it runs beside them.
+
+    Each batch's first attempts are recorded before its first request (:meth:`Ledger.upload_attempts`): a 997
+    never tried before is uploaded without a lookup by name, one tried before (by a run that died, say) is
+    looked up first."""
+    report = AckReport()
+    queued = rt.ledger.uploads(rt.customer.id, states=["intent", "sending"], kind="ack")
+    if queued:
+        rt.progress(f"{rt.customer.id}: sending {len(queued)} 997(s)")
+    for start in range(0, len(queued), FETCH_BATCH_FILES):
+        batch = queued[start:start + FETCH_BATCH_FILES]
+        first = rt.ledger.upload_attempts([u.id for u in batch if u.state == "intent"])
+        for upload in batch:
+            groups = _send_ack(rt, upload, first_attempt=upload.id in first)
+            if groups is not None:
+                report.files += 1
+                report.groups += groups
+                report.by_partner[upload.partner] += 1
+    return report
+
+
+def _send_ack(rt: CustomerRuntime, upload: Any, *, first_attempt: bool) -> int | None:
+    """Upload one 997, one run at a time, and record its outcome with the groups it answers in one unit before
+    the claim is let go; how many groups, or None when another run had sent it."""
+    ledger = rt.ledger
+    with ledger.claim(f"upload {upload.id}"):
+        if ledger.get_upload(upload.id).state == "done":  # sent by the run that held the claim before
+            return None
+        crash_point("after_ack_allocation_before_upload")
+        sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=upload.partner,
+                                   first_attempt=first_attempt)
+        crash_point("after_ack_upload_before_outcome")
+        file_id = int(upload.subject_key.removeprefix("file:"))
+        said = _ack_statuses(upload.content)  # what our 997 says of each group (AK9), as the ledger keeps it
+        with ledger.unit():
+            ledger.upload_done(upload.id, sent.id)
+            groups = ledger.groups_to_acknowledge(file_id)
+            for group in groups:
+                key = (group.functional_id, group.group_control_number.lstrip("0") or "0")
+                ledger.ack_sent(group.id, said.get(key, "?"), upload.id)
+        return len(groups)
 
 
 @dataclass
@@ -180,7 +230,6 @@ class _Reading:
     documents: Counter[tuple[str, str]] = field(default_factory=Counter)
     held: list[dict[str, Any]] = field(default_factory=list)
     groups: list[int] = field(default_factory=list)  # groups_in ids that need a 997 (997 groups do not)
-    group_keys: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (GS01, GS06 without zeros)
     interchanges: int = 0
     duplicates: int = 0
     changed: int = 0  # documents of a repeated interchange whose content differs from the first copy's
@@ -214,9 +263,8 @@ def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -
             group_id = ledger.group_in(customer=customer.id, partner=partner.id, interchange_id=interchange_id,
                                        group_control_number=event.control_number, functional_id=event.functional_id)
             group_ids[id(event)] = group_id
-            if event.functional_id != "FA" and duplicate_of is None:
+            if event.functional_id != "FA" and duplicate_of is None:  # as Ledger.groups_to_acknowledge
                 reading.groups.append(group_id)
-                reading.group_keys[group_id] = (event.functional_id, event.control_number.lstrip("0") or "0")
         elif isinstance(event, TransactionSet):
             analysis = analyze(event)
             document, issues = document_of(analysis)
@@ -309,15 +357,11 @@ def _match_ack(rt: CustomerRuntime, partner: Partner, ack: FunctionalAck) -> tup
     return None
 
 
-def _ack_intent(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -> tuple[Any, bool]:
+def _ack_intent(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -> None:
     """The upload intent of the file's 997 (one 997 interchange per inbound interchange): its numbers and bytes
-    are stored with the intent, so a crash before the upload resends the same file under the same name. Also
-    whether the intent was made just now (then no earlier attempt can have uploaded it)."""
-    allocated_now = False
+    are stored with the intent, so a crash before the upload resends the same file under the same name."""
 
     def render(numbers: Allocated) -> tuple[str, bytes]:
-        nonlocal allocated_now
-        allocated_now = True
         result = acknowledgment_file(content, interchange_control_number=int(numbers.interchange),
                                      group_control_start=int(numbers.group))
         name = f"997_{rt.customer.id}_{partner.id}_{numbers.interchange}.x12"
@@ -326,33 +370,8 @@ def _ack_intent(rt: CustomerRuntime, partner: Partner, file_id: int, content: by
     # Allocate exactly the numbers the 997 file uses (it answers every group, 997s and repeats included, and
     # none that lacks its GE): counted from a draft, so no ISA13 or GS06 is ever skipped or sent twice.
     interchanges, groups = _envelopes(acknowledgment_file(content).text)
-    upload = rt.ledger.upload_intent(customer=rt.customer.id, partner=partner.id, kind="ack",
-                                     subject_key=f"file:{file_id}", folder=partner.outbound, render=render,
-                                     interchanges=interchanges, groups=groups)
-    return upload, allocated_now
-
-
-@contextlib.contextmanager
-def _ack_upload(rt: CustomerRuntime, partner: Partner, upload: Any, *, first_attempt: bool) -> Iterator[None]:
-    """Upload the 997 once, one run at a time, then run the caller's block in one ledger unit with the upload's
-    outcome: the outcome is recorded before the claim is let go, so a run that made the intent (and skips the
-    lookup by name) never follows one that uploaded it."""
-    if upload.state == "done":
-        with rt.ledger.unit():
-            yield
-        return
-    with rt.ledger.claim(f"upload {upload.id}"):
-        if rt.ledger.get_upload(upload.id).state == "done":  # uploaded by the run that held the claim before
-            with rt.ledger.unit():
-                yield
-            return
-        crash_point("after_ack_allocation_before_upload")
-        sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=partner.id,
-                                   first_attempt=first_attempt)
-        crash_point("after_ack_upload_before_outcome")
-        with rt.ledger.unit():
-            rt.ledger.upload_done(upload.id, sent.id)
-            yield
+    rt.ledger.upload_intent(customer=rt.customer.id, partner=partner.id, kind="ack", subject_key=f"file:{file_id}",
+                            folder=partner.outbound, render=render, interchanges=interchanges, groups=groups)
 
 
 def _ack_statuses(content: bytes) -> dict[tuple[str, str], str]:

@@ -182,6 +182,46 @@ def test_concurrent_allocations_never_repeat_a_number(ledger: Ledger) -> None:
     assert numbers == list(range(1, 41))
 
 
+def ack_intents(ledger: Ledger, count: int) -> list[int]:
+    return [ledger.upload_intent(customer="acme", partner="steelco", kind="ack", subject_key=f"file:{i}",
+                                 folder="/steelco/outbound", render=render).id for i in range(count)]
+
+
+def test_an_upload_s_first_attempt_is_recorded_as_sending(ledger: Ledger) -> None:
+    first, second = ack_intents(ledger, 2)
+    assert ledger.upload_attempts([first, second]) == {first, second}
+    assert [ledger.get_upload(i).state for i in (first, second)] == ["sending", "sending"]
+    assert [r.step for r in ledger.trail("upload", first)] == ["upload.intent", "upload.sending"]
+
+
+def test_an_upload_tried_before_is_not_a_first_attempt_again(ledger: Ledger) -> None:
+    (upload,) = ack_intents(ledger, 1)
+    ledger.upload_attempts([upload])
+    assert ledger.upload_attempts([upload]) == set()
+    ledger.upload_done(upload, "cleo-9")
+    assert ledger.upload_attempts([upload]) == set()
+    assert ledger.get_upload(upload).state == "done"
+
+
+def test_concurrent_senders_never_both_take_an_upload_s_first_attempt(ledger: Ledger) -> None:
+    uploads = ack_intents(ledger, 40)
+    taken: list[set[int]] = []
+    barrier = threading.Barrier(4)
+
+    def send() -> None:
+        other = Ledger(ledger.url)
+        barrier.wait()
+        taken.append(other.upload_attempts(uploads))
+        other.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(i for ids in taken for i in ids) == sorted(uploads)  # each id taken once, by one sender
+
+
 def test_a_997_matches_the_outbound_group_it_answers(ledger: Ledger) -> None:
     d, _ = doc(ledger, direction="out", doc_type="850", key="PO PO1@1", state="pending")
     upload = ledger.upload_intent(customer="acme", partner="steelco", kind="document", subject_key=str(d.id),
