@@ -9,6 +9,7 @@ from edi_assets.defs.assets import cleo_uploads, erp_postings, partner_acknowled
 from edi_assets.defs.metadata import table
 from edi_assets.defs.partitions import customers_partitions
 from edi_assets.defs.resources import EdiResource
+from edi_assets.pipeline.inbound import UNSENT_UPLOADS
 
 
 def _now() -> dt.datetime:
@@ -59,7 +60,7 @@ def outbound_groups_acknowledged_in_time(context: AssetCheckExecutionContext,
 @asset_check(asset=cleo_uploads, partitions_def=customers_partitions,
              description="Every upload recorded as intended has been confirmed in Cleo.")
 def every_upload_confirmed(context: AssetCheckExecutionContext, edi: EdiResource) -> AssetCheckResult:
-    pending = edi.ledger().uploads(context.partition_key, states=["intent", "sending"])
+    pending = edi.ledger().uploads(context.partition_key, states=UNSENT_UPLOADS)
     return AssetCheckResult(passed=not pending, metadata={
         "unconfirmed": table([{"file": u.file_name, "folder": u.folder, "since": u.created_at.isoformat()}
                               for u in pending], ["file", "folder", "since"])})

@@ -139,7 +139,7 @@ uploads = Table(
     Column("interchange_control_number", String(9), nullable=False),
     Column("group_control_number", String(9), nullable=False),
     Column("content", LargeBinary, nullable=False),  # a resend is byte-identical
-    Column("state", String(20), nullable=False),  # intent, sending (an attempt began), done
+    Column("state", String(20), nullable=False),  # intent, sending (first attempt taken), retrying, done
     Column("cleo_file_id", String(200)),
     _at(), _at("updated_at"),
     UniqueConstraint("customer", "kind", "subject_key", name="uq_uploads_subject"),

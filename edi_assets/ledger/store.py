@@ -673,10 +673,10 @@ class Ledger:
                         {"cleo_file_id": cleo_file_id, "found_by_reconciliation": found})
 
     def upload_attempts(self, upload_ids: Sequence[int]) -> set[int]:
-        """Record that the uploads are about to be sent (state ``sending``), in one transaction before the first
-        request; the ids that this call moved out of ``intent``. Nothing can have sent those before (a sender
-        records this first), so their upload may skip the lookup by name; concurrent callers cannot both get an
-        id, the move is one conditional update."""
+        """Take the first attempt of the uploads never tried (``intent`` → ``sending``), in one transaction before
+        the first request; the ids this call took. Concurrent callers cannot both take one (a conditional update).
+        The taker may send without a lookup by name as long as the state is still ``sending`` when it holds the
+        upload's claim; every other attempt is recorded first (:meth:`upload_retry`) and looks the name up."""
         if not upload_ids:
             return set()
         with self.transaction() as c:
@@ -684,6 +684,16 @@ class Ledger:
             for row in moved:
                 self._audit(c, row.customer, "upload", row.id, "upload.sending")
             return {int(row.id) for row in moved}
+
+    def upload_retry(self, upload_id: int) -> None:
+        """Record, before sending it, that an upload is tried again (state ``retrying``): a run holding the upload's
+        first attempt then knows another run may have sent it, and looks it up by name before it sends."""
+        with self.transaction() as c:
+            row = _one(c, s.uploads, id=upload_id)
+            if row.state == "done":
+                raise LedgerError(f"upload {upload_id} is done; it is not tried again")
+            _set(c, s.uploads, {"id": upload_id}, dict(state="retrying", updated_at=now()))
+            self._audit(c, row.customer, "upload", upload_id, "upload.retry", {"was": row.state})
 
     def get_upload(self, upload_id: int) -> Row[Any]:
         with self.engine.connect() as c:

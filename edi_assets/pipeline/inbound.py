@@ -45,6 +45,7 @@ from edi_assets.x12.reader import X12Reader
 
 _NUMBER_FIELDS = ("invoice_number", "po_number", "shipment_id", "group_control_number")
 POSTABLE_STATES = ["received", "failed", "posting"]
+UNSENT_UPLOADS = ["intent", "sending", "retrying"]  # an upload's states before its outcome
 
 
 @dataclass
@@ -183,11 +184,11 @@ def send_acknowledgments(rt: CustomerRuntime) -> AckReport:
     """Upload every queued 997 of the customer, once each, and record the groups it acknowledges. Independent of
     the postings and of finishing the file (the 997's bytes are in the ledger), so it runs beside them.
 
-    Each batch's first attempts are recorded before its first request (:meth:`Ledger.upload_attempts`): a 997
-    never tried before is uploaded without a lookup by name, one tried before (by a run that died, say) is
-    looked up first."""
+    Each batch's first attempts are taken before its first request (:meth:`Ledger.upload_attempts`): a 997 never
+    tried before is uploaded without a lookup by name; one tried before (by a run that died, say) is looked up
+    first."""
     report = AckReport()
-    queued = rt.ledger.uploads(rt.customer.id, states=["intent", "sending"], kind="ack")
+    queued = rt.ledger.uploads(rt.customer.id, states=UNSENT_UPLOADS, kind="ack")
     if queued:
         rt.progress(f"{rt.customer.id}: sending {len(queued)} 997(s)")
     for start in range(0, len(queued), FETCH_BATCH_FILES):
@@ -207,8 +208,14 @@ def _send_ack(rt: CustomerRuntime, upload: Any, *, first_attempt: bool) -> int |
     the claim is let go; how many groups, or None when another run had sent it."""
     ledger = rt.ledger
     with ledger.claim(f"upload {upload.id}"):
-        if ledger.get_upload(upload.id).state == "done":  # sent by the run that held the claim before
+        state = ledger.get_upload(upload.id).state
+        if state == "done":  # sent by the run that held the claim before
             return None
+        # The first attempt skips the lookup only while no other run has tried since this run took it: another
+        # run (which may have sent the 997 and died before recording it) records its retry before it sends.
+        first_attempt = first_attempt and state == "sending"
+        if not first_attempt:
+            ledger.upload_retry(upload.id)
         crash_point("after_ack_allocation_before_upload")
         sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=upload.partner,
                                    first_attempt=first_attempt)

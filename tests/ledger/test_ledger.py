@@ -203,6 +203,21 @@ def test_an_upload_tried_before_is_not_a_first_attempt_again(ledger: Ledger) -> 
     assert ledger.get_upload(upload).state == "done"
 
 
+def test_a_retry_is_recorded_before_it_is_sent(ledger: Ledger) -> None:
+    (upload,) = ack_intents(ledger, 1)
+    ledger.upload_attempts([upload])
+    ledger.upload_retry(upload)
+    assert ledger.get_upload(upload).state == "retrying"
+    assert [r.step for r in ledger.trail("upload", upload)][-1] == "upload.retry"
+
+
+def test_a_done_upload_is_not_retried(ledger: Ledger) -> None:
+    (upload,) = ack_intents(ledger, 1)
+    ledger.upload_done(upload, "cleo-9")
+    with pytest.raises(LedgerError, match="is done"):
+        ledger.upload_retry(upload)
+
+
 def test_concurrent_senders_never_both_take_an_upload_s_first_attempt(ledger: Ledger) -> None:
     uploads = ack_intents(ledger, 40)
     taken: list[set[int]] = []

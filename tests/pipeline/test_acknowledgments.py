@@ -3,8 +3,10 @@ and neither the postings nor finishing the file wait for it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import pytest
 
 from edi_assets.pipeline.inbound import fetch_files, finish_files, post_documents, read_files, send_acknowledgments
 from edi_assets.pipeline.runtime import CustomerRuntime
@@ -87,3 +89,22 @@ def test_a_997_uploaded_by_a_sender_that_died_before_its_outcome_is_found_not_se
     assert [f["id"] for f in acks_in_cleo(fleet)] == [sent.id]
     assert rt.ledger.get_upload(upload.id).cleo_file_id == sent.id
     assert rt.ledger.unacknowledged_groups("acme") == []
+
+
+def test_a_997_another_run_sent_after_this_run_took_its_first_attempt_is_found_not_sent_again(
+        fleet: Fleet, runtime_for: Runtimes, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = runtime_for("acme", "qad")
+    an_invoice_read(fleet, rt)
+    take_first_attempts = rt.ledger.upload_attempts
+    sent_by_the_other_run: list[str] = []
+
+    def then_another_run_sends_them_and_dies(ids: Sequence[int]) -> set[int]:
+        taken = take_first_attempts(ids)
+        for upload in rt.ledger.uploads("acme", kind="ack"):  # before this run holds the claim
+            rt.ledger.upload_retry(upload.id)
+            sent_by_the_other_run.append(rt.cleo.upload(upload.folder, upload.file_name, upload.content).id)
+        return taken
+
+    monkeypatch.setattr(rt.ledger, "upload_attempts", then_another_run_sends_them_and_dies)
+    assert send_acknowledgments(rt).files == 1
+    assert [f["id"] for f in acks_in_cleo(fleet)] == sent_by_the_other_run
