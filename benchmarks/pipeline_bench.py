@@ -208,7 +208,6 @@ class Simulators(_Child):
         return response.json()
 
 
-
 def _serve(scenario: dict[str, Any], conn: Any) -> None:
     """The child process: start the servers, report their URLs (or why not), serve until told to stop."""
     from simulators.core.server import start
@@ -284,25 +283,24 @@ class AckStep(_Child):
         return value
 
 
-
 def _ack_step(urls: dict[str, str], ledger_url: str, limits: RateLimitSettings | None, conn: Any) -> None:
-    """The child process of :class:`AckStep`."""
-    ledger = Ledger(ledger_url)
-    rt = customer_runtime(urls, ledger, RateLimiter(limits) if limits is not None else None)
-    try:
-        conn.send(("ready", None))
-        if conn.recv() != "go":
-            return
-        started = time.perf_counter()
-        send_acknowledgments(rt)
-        conn.send(("done", time.perf_counter() - started))
-    except Exception as exc:
-        with contextlib.suppress(OSError):
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        rt.close()
-        close_shared_clients()
-        ledger.close()
+    """The child process of :class:`AckStep`: ready, then (on "go") the step, timed; or why it could not."""
+    with ExitStack() as stack:
+        try:
+            ledger = Ledger(ledger_url)
+            stack.callback(ledger.close)
+            rt = customer_runtime(urls, ledger, RateLimiter(limits) if limits is not None else None)
+            stack.callback(close_shared_clients)
+            stack.callback(rt.close)
+            conn.send(("ready", None))
+            if conn.recv() != "go":
+                return
+            started = time.perf_counter()
+            send_acknowledgments(rt)
+            conn.send(("done", time.perf_counter() - started))
+        except Exception as exc:
+            with contextlib.suppress(OSError):
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import pipeline_bench
-from benchmarks.pipeline_bench import Row, floor_seconds, measure, required_requests, table
+from benchmarks.pipeline_bench import AckStep, Row, floor_seconds, measure, required_requests, table
 from edi_assets.connectors.ratelimit import Limit, RateLimitSettings
 
 
@@ -67,3 +67,10 @@ def test_the_best_of_several_runs_is_the_fastest() -> None:
     runs = iter([Row("r", 10, seconds=3.0), Row("r", 10, seconds=1.0), Row("r", 10, seconds=2.0)])
     best = pipeline_bench.best_of(3, lambda: next(runs))
     assert (best.seconds, best.note) == (1.0, "best of 3 runs")
+
+
+def test_a_997_step_that_cannot_start_says_why(tmp_path: Path) -> None:
+    urls = {"cleo": "http://127.0.0.1:9", "qad": "http://127.0.0.1:9"}
+    missing = tmp_path / "no such folder" / "ledger.sqlite"
+    with pytest.raises(RuntimeError, match="the 997 step failed: OperationalError"):
+        AckStep(urls, f"sqlite:///{missing}", None)
