@@ -6,7 +6,10 @@ Reading, typing, converting and acknowledging are all exercised on every input; 
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,28 +36,76 @@ def exercise(data: bytes) -> None:
         pass
 
 
+OPERATIONS = ["flip", "delete", "insert", "duplicate", "delimiter", "truncate"]
+T = TypeVar("T")
+
+
+class Picks(Protocol):
+    """Where a mutation's choices come from: hypothesis draws (the tests) or a seeded generator (make chaos)."""
+
+    def integer(self, low: int, high: int) -> int: ...
+
+    def choice(self, options: Sequence[T]) -> T: ...
+
+    def binary(self, low: int, high: int) -> bytes: ...
+
+
+def mutate(data: bytes, pick: Picks) -> bytes:
+    """One to six mutations of ``data``: flip, delete, insert, duplicate, delimiter, truncate."""
+    out = bytearray(data)
+    for _ in range(pick.integer(1, 6)):
+        if not out:
+            break
+        op = pick.choice(OPERATIONS)
+        at = pick.integer(0, len(out) - 1)
+        if op == "flip":
+            out[at] = pick.integer(0, 255)
+        elif op == "delete":
+            del out[at : at + pick.integer(1, 40)]
+        elif op == "insert":
+            out[at:at] = pick.binary(1, 20)
+        elif op == "duplicate":
+            end = min(len(out), at + pick.integer(1, 200))
+            out[at:at] = out[at:end]
+        elif op == "delimiter":
+            out[at] = ord(pick.choice("*~>^|:\n\r "))
+        else:
+            del out[at:]
+    return bytes(out)
+
+
+class DrawnPicks:
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+    def integer(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
+
+    def choice(self, options: Sequence[T]) -> T:
+        return self.draw(st.sampled_from(options))
+
+    def binary(self, low: int, high: int) -> bytes:
+        return self.draw(st.binary(min_size=low, max_size=high))
+
+
+class RandomPicks:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+    def choice(self, options: Sequence[T]) -> T:
+        return self.rng.choice(options)
+
+    def binary(self, low: int, high: int) -> bytes:
+        return self.rng.randbytes(self.rng.randint(low, high))
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
-    data = bytearray(draw(st.sampled_from(SEEDS)))
-    for _ in range(draw(st.integers(1, 6))):
-        if not data:
-            break
-        op = draw(st.sampled_from(["flip", "delete", "insert", "duplicate", "delimiter", "truncate"]))
-        at = draw(st.integers(0, len(data) - 1))
-        if op == "flip":
-            data[at] = draw(st.integers(0, 255))
-        elif op == "delete":
-            del data[at : at + draw(st.integers(1, 40))]
-        elif op == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=20))
-        elif op == "duplicate":
-            end = min(len(data), at + draw(st.integers(1, 200)))
-            data[at:at] = data[at:end]
-        elif op == "delimiter":
-            data[at] = ord(draw(st.sampled_from("*~>^|:\n\r ")))
-        else:
-            del data[at:]
-    return bytes(data)
+    pick = DrawnPicks(draw)
+    return mutate(pick.choice(SEEDS), pick)
 
 
 x12_like = st.lists(

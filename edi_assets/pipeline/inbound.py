@@ -236,7 +236,7 @@ class _Reading:
     not_x12: str | None = None
     documents: Counter[tuple[str, str]] = field(default_factory=Counter)
     held: list[dict[str, Any]] = field(default_factory=list)
-    groups: list[int] = field(default_factory=list)  # groups_in ids that need a 997 (997 groups do not)
+    groups: int = 0  # groups that need a 997 (997 groups and those of a duplicate interchange do not)
     interchanges: int = 0
     duplicates: int = 0
     changed: int = 0  # documents of a repeated interchange whose content differs from the first copy's
@@ -271,7 +271,7 @@ def _read(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -
                                        group_control_number=event.control_number, functional_id=event.functional_id)
             group_ids[id(event)] = group_id
             if event.functional_id != "FA" and duplicate_of is None:  # as Ledger.groups_to_acknowledge
-                reading.groups.append(group_id)
+                reading.groups += 1
         elif isinstance(event, TransactionSet):
             analysis = analyze(event)
             document, issues = document_of(analysis)

@@ -549,34 +549,12 @@ def bad_input(root: Path, options: Options, *, ledger: str = "sqlite") -> Row:
 
 
 def fuzzed(count: int, seed: int) -> list[bytes]:
-    """Files as the fuzzing generator of tests/test_fuzz.py makes them (its corpus seeds, its six mutations:
-    flip, delete, insert, duplicate, delimiter, truncate), drawn from a seeded generator so a run can be
-    repeated with ``--seed``."""
-    from tests.test_fuzz import SEEDS
+    """Files from the fuzzing generator of tests/test_fuzz.py (corpus files mutated), its choices drawn from a
+    seeded generator so a run can be repeated with ``--seed``."""
+    from tests.test_fuzz import SEEDS, RandomPicks, mutate
 
-    rng = random.Random(seed)
-    found: list[bytes] = []
-    for _ in range(count):
-        data = bytearray(rng.choice(SEEDS))
-        for _ in range(rng.randint(1, 6)):
-            if not data:
-                break
-            op = rng.choice(["flip", "delete", "insert", "duplicate", "delimiter", "truncate"])
-            at = rng.randrange(len(data))
-            if op == "flip":
-                data[at] = rng.randrange(256)
-            elif op == "delete":
-                del data[at:at + rng.randint(1, 40)]
-            elif op == "insert":
-                data[at:at] = rng.randbytes(rng.randint(1, 20))
-            elif op == "duplicate":
-                data[at:at] = data[at:min(len(data), at + rng.randint(1, 200))]
-            elif op == "delimiter":
-                data[at] = ord(rng.choice("*~>^|:\n\r "))
-            else:
-                del data[at:]
-        found.append(bytes(data))
-    return found
+    pick = RandomPicks(random.Random(seed))
+    return [mutate(pick.choice(SEEDS), pick) for _ in range(count)]
 
 
 def stray_997() -> bytes:
