@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from edi_assets.documents import PurchaseOrder, PurchaseOrderLine
-from edi_assets.translate import acknowledgment_file, parse_documents, render_documents
+from edi_assets.translate import acknowledgment_file, parse_documents, plan_acknowledgments, render_documents
 from edi_assets.x12.envelope import Delimiters, GroupEnd, InterchangeEnd, TransactionSet
 from edi_assets.x12.errors import X12RenderError
 from edi_assets.x12.reader import X12Reader
@@ -147,3 +147,20 @@ def test_sets_of_a_rejected_interchange_still_get_their_997() -> None:
     evs = [e for e in X12Reader(text.encode()) if isinstance(e, TransactionSet)]
     assert len(evs) == 1
     assert ack_segments(acknowledgment_file(text.encode(), timestamp=WHEN).text)[-1][0] == "AK9"
+
+
+def test_an_acknowledgment_plan_counts_the_control_numbers_its_file_uses() -> None:
+    two = envelope(po850("0001"), control="000000001", group="1") + envelope(po850("0001"), control="000000002",
+                                                                             group="2")
+    plan = plan_acknowledgments(two.encode())
+    text = plan.render(interchange_control_number=500, group_control_start=70, timestamp=WHEN).text
+    isa13 = [seg.split("*")[13] for seg in text.split("~") if seg.startswith("ISA")]
+    gs06 = [seg.split("*")[6] for seg in text.split("~") if seg.startswith("GS")]
+    assert (plan.interchanges, plan.groups) == (2, 2)
+    assert (isa13, gs06) == (["000000500", "000000501"], ["70", "71"])
+
+
+def test_a_plan_renders_what_acknowledgment_file_writes() -> None:
+    source = envelope(po850("0001"), po850("0002").replace("PO1*1*2*EA", "PO1*1*two*EA")).encode()
+    assert plan_acknowledgments(source).render(interchange_control_number=9, timestamp=WHEN) == acknowledgment_file(
+        source, interchange_control_number=9, timestamp=WHEN)

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import filelock
 from sqlalchemy import (
     Connection,
     Engine,
@@ -46,10 +45,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from edi_assets.crashpoints import crash_point
 from edi_assets.ledger import schema as s
+from edi_assets.ledger.locks import KernelLock
 
 Direction = Literal["in", "out"]
 Subject = Literal["file", "document", "upload", "group", "interchange"]
@@ -80,6 +80,14 @@ def _insert_into(table: Any) -> Any:
 @functools.cache
 def _insert_returning(table: Any) -> Any:
     return insert(table).returning(*table.c)
+
+
+@functools.cache
+def _insert_new(table: Any, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING *``: the new row, or no row when one with a unique key
+    exists (SQLite and PostgreSQL both take it without naming the constraint; no error to fence in)."""
+    statement = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).on_conflict_do_nothing()
+    return statement.returning(*table.c)
 
 
 def _where(key: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,6 +132,8 @@ def default_url() -> str:
 
 #: Execution option of the connections the ledger writes on (SQLite begins them with BEGIN IMMEDIATE).
 _WRITE = "ledger_write"
+#: Seconds a SQLite writer waits for the write lock (as SQLite's own busy timeout) before it fails.
+WRITE_LOCK_TIMEOUT = 60.0
 
 
 def _engine(url: str) -> Engine:
@@ -152,10 +162,40 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+class _WriteLock:
+    """The lock a SQLite ledger's writers queue on, taken before ``BEGIN IMMEDIATE`` and let go after the commit
+    (see :mod:`.locks`: a writer goes on the moment the one before it commits); none for PostgreSQL, which queues
+    its writers itself, or for an in-memory database."""
+
+    def __init__(self, database: str | None) -> None:
+        self.path = f"{database}.write.lock" if database else None
+
+    def acquire(self) -> KernelLock | None:
+        if self.path is None:
+            return None
+        lock = KernelLock(self.path)
+        try:
+            lock.acquire(WRITE_LOCK_TIMEOUT)
+        except TimeoutError:
+            raise LedgerError(f"the ledger stayed locked by another writer for {WRITE_LOCK_TIMEOUT:g} s") from None
+        return lock
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        lock = self.acquire()
+        try:
+            yield
+        finally:
+            if lock is not None:
+                lock.release()
+
+
 class _Unit:
     """The open transaction of a :meth:`Ledger.unit`, begun lazily."""
 
-    def __init__(self) -> None:
+    def __init__(self, write_lock: _WriteLock) -> None:
+        self.write_lock = write_lock
+        self.lock: KernelLock | None = None
         self.connection: Connection | None = None
         self.transaction: RootTransaction | None = None
         self.failed: str | None = None
@@ -165,8 +205,13 @@ class _Unit:
         if self.failed is not None:
             raise LedgerError(f"the ledger unit was rolled back ({self.failed}); nothing more is written in it")
         if self.connection is None:
-            self.connection = engine.connect().execution_options(**{_WRITE: True})
-            self.transaction = self.connection.begin()
+            self.lock = self.write_lock.acquire()
+            try:
+                self.connection = engine.connect().execution_options(**{_WRITE: True})
+                self.transaction = self.connection.begin()
+            except BaseException:
+                self._close()
+                raise
         return self.connection
 
     def commit(self) -> None:
@@ -187,10 +232,15 @@ class _Unit:
         self.failed = self.failed or why
 
     def _close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-        self.connection = self.transaction = None
-        self.audits = []
+        try:
+            if self.connection is not None:
+                self.connection.close()
+        finally:
+            self.connection = self.transaction = None
+            self.audits = []
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +258,10 @@ class Ledger:
         self.url = url or default_url()
         self.engine = _engine(self.url)
         self.actor = actor
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        self._file = os.path.abspath(database) if database and database != ":memory:" else None  # SQLite file
+        self._write_lock = _WriteLock(self._file)
+        self._claims_folder: Path | None = None
         self._local = threading.local()  # this thread's open unit (see unit())
         self.migrate()
 
@@ -224,7 +278,8 @@ class Ledger:
         """One transaction; inside a :meth:`unit` of this thread, the unit's (committed when the unit ends)."""
         unit: _Unit | None = getattr(self._local, "unit", None)
         if unit is None:
-            with self.engine.connect() as connection, connection.execution_options(**{_WRITE: True}).begin():
+            with (self._write_lock.held(), self.engine.connect() as connection,
+                  connection.execution_options(**{_WRITE: True}).begin()):
                 yield connection
             return
         connection = unit.begin(self.engine)
@@ -246,7 +301,7 @@ class Ledger:
         if getattr(self._local, "unit", None) is not None:
             yield
             return
-        unit = _Unit()
+        unit = _Unit(self._write_lock)
         self._local.unit = unit
         try:
             yield
@@ -291,18 +346,17 @@ class Ledger:
                     c.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
                     c.commit()
             return
-        database = self.engine.url.database
-        if not database or database == ":memory:":
+        if self._file is None:
             with _MEMORY_CLAIMS[int.from_bytes(digest[:2], "big") % len(_MEMORY_CLAIMS)]:
                 yield
             return
-        folder = Path(f"{database}.claims")
-        folder.mkdir(exist_ok=True)
-        lock = filelock.FileLock(str(folder / f"{int.from_bytes(digest[:4], 'big') % 4096:04d}.lock"),
-                                 timeout=timeout)
+        if self._claims_folder is None:
+            self._claims_folder = Path(f"{self._file}.claims")
+            self._claims_folder.mkdir(exist_ok=True)
+        lock = KernelLock(self._claims_folder / f"{int.from_bytes(digest[:4], 'big') % 4096:04d}.lock")
         try:
-            lock.acquire()
-        except filelock.Timeout:
+            lock.acquire(timeout)
+        except TimeoutError:
             raise LedgerError(f"{key} stayed claimed by another run for {timeout:g} s") from None
         try:
             yield
@@ -341,23 +395,16 @@ class Ledger:
     @staticmethod
     def _insert_once(c: Connection, table: Any, values: Mapping[str, Any], key: Mapping[str, Any]) -> tuple[Row[Any],
                                                                                                           bool]:
-        """Insert unless a row with ``key`` exists; the row and whether it is new. Concurrent callers converge on
-        one row: a loser of the race sees the unique constraint and reads the winner's row."""
+        """Insert unless a row with ``key`` (a unique key of ``table``) exists; the row and whether it is new. One
+        statement for a new row; concurrent callers converge on one row (the loser inserts nothing, and reads the
+        winner's)."""
+        row = c.execute(_insert_new(table, c.dialect.name), dict(values)).first()
+        if row is not None:
+            return row, True
         found = _row(c, table, **key)
-        if found is not None:
-            return found, False
-        try:
-            if c.dialect.name == "postgresql":  # a failed statement aborts the whole transaction: fence it
-                with c.begin_nested():
-                    row: Row[Any] = c.execute(_insert_returning(table), dict(values)).one()
-            else:  # SQLite undoes only the failed statement; the transaction goes on
-                row = c.execute(_insert_returning(table), dict(values)).one()
-        except IntegrityError:
-            found = _row(c, table, **key)
-            if found is None:
-                raise
-            return found, False
-        return row, True
+        if found is None:  # the conflict was on another unique key of the table: a caller's mistake
+            raise LedgerError(f"a {table.name} row conflicts with an existing one, but none has {dict(key)}")
+        return found, False
 
     # -- inbound files and interchanges -------------------------------------------------------------------
 
@@ -402,11 +449,11 @@ class Ledger:
     def file_state(self, file_id: int, state: str, reason: str | None = None) -> None:
         reason = _fit_optional(s.files.c.reason, reason)
         with self.transaction() as c:
-            row = _row(c, s.files, id=file_id)
-            if row is None:
+            customer = c.execute(_FILE_STATE, dict(w_id=file_id, state=state, reason=reason,
+                                                   updated_at=now())).scalar()
+            if customer is None:
                 raise LedgerError(f"no file {file_id}")
-            _set(c, s.files, {"id": file_id}, dict(state=state, reason=reason, updated_at=now()))
-            self._audit(c, row.customer, "file", file_id, f"file.{state}", {"reason": reason} if reason else None)
+            self._audit(c, customer, "file", file_id, f"file.{state}", {"reason": reason} if reason else None)
 
     def interchange_seen(self, *, customer: str, partner: str, file_id: int, sender: str,
                          control_number: str) -> tuple[int, int | None]:
@@ -487,15 +534,14 @@ class Ledger:
             self._set_document_state(c, document_id, state, reason, detail)
 
     def _set_document_state(self, c: Connection, document_id: int, state: str, reason: str | None,
-                            detail: Mapping[str, Any] | None = None) -> Row[Any]:
-        row = _row(c, s.documents, id=document_id)
-        if row is None:
-            raise LedgerError(f"no document {document_id}")
+                            detail: Mapping[str, Any] | None = None) -> None:
         reason = _fit_optional(s.documents.c.reason, reason)
-        _set(c, s.documents, {"id": document_id}, dict(state=state, reason=reason, updated_at=now()))
-        self._audit(c, row.customer, "document", document_id, f"document.{state}",
+        customer = c.execute(_DOCUMENT_STATE, dict(w_id=document_id, state=state, reason=reason,
+                                                   updated_at=now())).scalar()
+        if customer is None:
+            raise LedgerError(f"no document {document_id}")
+        self._audit(c, customer, "document", document_id, f"document.{state}",
                     {**({"reason": reason} if reason else {}), **(detail or {})})
-        return row
 
     def documents(self, customer: str, *, direction: Direction | None = None, states: list[str] | None = None,
                   ids: list[int] | None = None) -> list[Row[Any]]:
@@ -573,24 +619,27 @@ class Ledger:
         """Record the intent to post (before the call); (posting row, whether an earlier attempt left an intent
         or a failure without outcome, which the caller must reconcile before posting)."""
         with self.transaction() as c:
-            doc = _row(c, s.documents, id=document_id)
-            if doc is None:
-                raise LedgerError(f"no document {document_id}")
+            found = _row(c, s.postings, document_id=document_id)
+            if found is not None and found.state in ("done", "queued"):
+                return found, False
             at = now()
-            row, new = self._insert_once(c, s.postings, dict(
-                document_id=document_id, customer=doc.customer, system=system, state="intent", attempts=1,
-                created_at=at, updated_at=at), dict(document_id=document_id))
-            if row.state in ("done", "queued"):
-                return row, False
+            customer = c.execute(_DOCUMENT_POSTING, {"w_id": document_id, "updated_at": at}).scalar()
+            if customer is None:
+                raise LedgerError(f"no document {document_id}")
+            if found is None:
+                row, new = self._insert_once(c, s.postings, dict(
+                    document_id=document_id, customer=customer, system=system, state="intent", attempts=1,
+                    created_at=at, updated_at=at), dict(document_id=document_id))
+            else:
+                row, new = found, False
+            if row.state in ("done", "queued"):  # recorded by a writer since the read above (PostgreSQL)
+                raise LedgerError(f"the posting of document {document_id} was done by another run meanwhile")
             must_reconcile = not new and row.state in ("intent", "unknown")
             if not new:
-                c.execute(update(s.postings).where(s.postings.c.id == row.id).values(
-                    state="intent", attempts=s.postings.c.attempts + 1, updated_at=at))
-            c.execute(_DOCUMENT_POSTING, {"w_id": document_id, "updated_at": at})
-            self._audit(c, doc.customer, "document", document_id, "posting.intent",
-                        {"system": system, "attempt": row.attempts + (0 if new else 1),
-                         **({"reconcile": True} if must_reconcile else {})})
-            return (row if new else _one(c, s.postings, id=row.id)), must_reconcile
+                row = c.execute(_POSTING_AGAIN, {"w_id": row.id, "updated_at": at}).one()
+            self._audit(c, customer, "document", document_id, "posting.intent",
+                        {"system": system, "attempt": row.attempts, **({"reconcile": True} if must_reconcile else {})})
+            return row, must_reconcile
 
     def posting_done(self, document_id: int, *, record_kind: str, record_id: str, existed: bool = False,
                      queued: bool = False, detail: Mapping[str, Any] | None = None) -> None:
@@ -662,8 +711,10 @@ class Ledger:
     def upload_done(self, upload_id: int, cleo_file_id: str, *, found: bool = False) -> None:
         """The upload's outcome; ``found``: reconciliation found the file already in Cleo."""
         with self.transaction() as c:
-            row = _one(c, s.uploads, id=upload_id)
-            _set(c, s.uploads, {"id": upload_id}, dict(state="done", cleo_file_id=cleo_file_id, updated_at=now()))
+            row = c.execute(_UPLOAD_DONE, dict(w_id=upload_id, state="done", cleo_file_id=cleo_file_id,
+                                               updated_at=now())).first()
+            if row is None:
+                raise LedgerError(f"no uploads row with {{'id': {upload_id}}}")
             if row.kind == "document":
                 c.execute(update(s.documents).where(s.documents.c.customer == row.customer,
                                                     s.documents.c.direction == "out",
@@ -716,8 +767,9 @@ class Ledger:
 
     def ack_sent(self, group_in_id: int, status: str, upload_id: int) -> None:
         with self.transaction() as c:
-            row = _one(c, s.groups_in, id=group_in_id)
-            _set(c, s.groups_in, {"id": group_in_id}, dict(ack_status=status, ack_upload_id=upload_id))
+            row = c.execute(_ACK_SENT, dict(w_id=group_in_id, ack_status=status, ack_upload_id=upload_id)).first()
+            if row is None:
+                raise LedgerError(f"no groups_in row with {{'id': {group_in_id}}}")
             self._audit(c, row.customer, "group", group_in_id, "ack.sent", {"status": status, "upload": upload_id,
                                                                             "gs06": row.group_control_number})
 
@@ -837,9 +889,23 @@ _UPLOAD_SENDING = (update(s.uploads)
                    .values(state="sending")
                    .returning(s.uploads.c.id, s.uploads.c.customer))
 
-#: A document whose posting starts: one more attempt.
+#: A document whose posting starts: one more attempt; its customer (none: no such document).
 _DOCUMENT_POSTING = (update(s.documents).where(s.documents.c.id == bindparam("w_id"))
-                     .values(state="posting", attempts=s.documents.c.attempts + 1))
+                     .values(state="posting", attempts=s.documents.c.attempts + 1)
+                     .returning(s.documents.c.customer))
+
+#: A posting tried again: one more attempt, back to ``intent``; the row as it is now.
+_POSTING_AGAIN = (update(s.postings).where(s.postings.c.id == bindparam("w_id"))
+                  .values(state="intent", attempts=s.postings.c.attempts + 1)
+                  .returning(*s.postings.c))
+
+#: A document's or a file's new state (``state``, ``reason``, ``updated_at``); its customer (none: no such row).
+_DOCUMENT_STATE = _update_where(s.documents, ("id",)).returning(s.documents.c.customer)
+_FILE_STATE = _update_where(s.files, ("id",)).returning(s.files.c.customer)
+#: An upload's outcome, a group's 997: the row's columns the caller records with it.
+_UPLOAD_DONE = _update_where(s.uploads, ("id",)).returning(s.uploads.c.customer, s.uploads.c.kind,
+                                                           s.uploads.c.subject_key)
+_ACK_SENT = _update_where(s.groups_in, ("id",)).returning(s.groups_in.c.customer, s.groups_in.c.group_control_number)
 
 
 def _fit(column: Any, value: str) -> str:

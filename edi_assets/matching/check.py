@@ -76,13 +76,14 @@ def _match(rt: CustomerRuntime, row: Any, invoice: Invoice) -> MatchResult:
     po = invoice.po_number
     if not po:
         return MatchResult(invoice.invoice_number, None, notes=["the invoice names no PO: not matched"])
-    posting = ledger.posting(row.id)
+    posting = ledger.posting(row.id) if row.attempts else None  # a posting intent counts the document's attempts
     if posting is not None and posting.state in ATTEMPTED_POSTINGS:
         return MatchResult(invoice.invoice_number, po, notes=[
             f"an earlier posting attempt ({posting.state}) got past the match: reconciled, not matched again"])
-    sent = load_records(ledger, customer, direction="out", doc_types=["850"], number=po)
-    theirs = load_records(ledger, customer, partner=partner, direction="in", doc_types=["855", "856", "810"],
-                          po_number=po)
+    # Every document that names the PO, in one query: the 850s we sent (to any partner) and this partner's answers.
+    named = load_records(ledger, customer, doc_types=["850", "855", "856", "810"], po_number=po)
+    sent = [r for r in named if r.direction == "out" and r.doc_type == "850" and r.number == po]
+    theirs = [r for r in named if r.direction == "in" and r.partner == partner and r.doc_type != "850"]
     link = link_orders([*sent, *theirs]).get((partner, po), OrderDocuments(partner, po))
     items = item_resolver(rt.xref, partner)
     others = sorted({r.partner for r in sent} - {partner})

@@ -77,12 +77,9 @@ def load_records(ledger: Ledger, customer: str, *, partner: str | None = None, d
     """The customer's documents (oldest first), without those of duplicate interchanges; ``po_number``: only
     those that name that PO."""
     filters = {"partner": partner, "direction": direction, "doc_types": list(doc_types) if doc_types else None,
-               "number": number}
+               "number": number, "po_number": s.fit_po_number(po_number) if po_number is not None else None}
     given = {name: value for name, value in filters.items() if value is not None}
     with ledger.engine.connect() as c:
-        if po_number is not None:  # the documents that name the PO, by its index (the payloads are checked below)
-            given["ids"] = list(c.execute(_PO_DOCUMENTS, {"customer": customer,
-                                                          "po_number": s.fit_po_number(po_number)}).scalars())
         rows = list(c.execute(_records_query(tuple(given)), {"customer": customer, **given}))
     if po_number is not None:
         rows = [r for r in rows if _mentions(r.payload, po_number)]
@@ -92,6 +89,7 @@ def load_records(ledger: Ledger, customer: str, *, partner: str | None = None, d
                    group_control_number=r.group_control_number) for r in rows]
 
 
+#: The documents that name a PO, by its index (the payloads are checked after: the index keeps a long number cut).
 _PO_DOCUMENTS = select(s.document_orders.c.document_id).where(
     s.document_orders.c.customer == bindparam("customer"), s.document_orders.c.po_number == bindparam("po_number"))
 
@@ -109,8 +107,8 @@ def _records_query(filters: tuple[str, ...]) -> Any:
             query = query.where(columns[name] == bindparam(name))
     if "doc_types" in filters:
         query = query.where(d.doc_type.in_(bindparam("doc_types", expanding=True)))
-    if "ids" in filters:
-        query = query.where(d.id.in_(bindparam("ids", expanding=True)))
+    if "po_number" in filters:
+        query = query.where(d.id.in_(_PO_DOCUMENTS))
     return query.order_by(d.id)
 
 

@@ -37,7 +37,7 @@ from edi_assets.documents import DOCUMENT_TYPES, Document, FunctionalAck, Invoic
 from edi_assets.ledger import Allocated
 from edi_assets.matching import check_invoice
 from edi_assets.pipeline.runtime import CustomerRuntime
-from edi_assets.translate import acknowledgment_file, document_of, envelope_ref, parse_documents
+from edi_assets.translate import document_of, envelope_ref, plan_acknowledgments
 from edi_assets.x12.analyze import analyze
 from edi_assets.x12.envelope import FileIssue, Group, Interchange, InterchangeEnd, TransactionSet
 from edi_assets.x12.errors import X12Error, X12RenderError
@@ -135,18 +135,34 @@ def read_files(rt: CustomerRuntime, *, acknowledge: bool = True) -> InboundRepor
     cannot be posted, with the reason), each file's 997 queued with them. ``acknowledge``: then send the queued
     997s (:func:`send_acknowledgments`); the Dagster job sends them in a step of its own, beside the postings."""
     report = InboundReport()
-    for row in rt.ledger.files(rt.customer.id, states=["seen"]):
+    rows = rt.ledger.files(rt.customer.id, states=["seen"])
+    for start in range(0, len(rows), FETCH_BATCH_FILES):
+        batch = rows[start:start + FETCH_BATCH_FILES]
         try:
-            report.merge(read_file(rt, row))
-        except (X12Error, ValueError) as error:  # its content cannot be handled (a 997 cannot be written for
-            # an id longer than X12 allows...): held with the reason, and the files after it are read
-            reason = f"the file cannot be read or acknowledged: {type(error).__name__}: {error}"
-            rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="file", subject_id=row.id,
-                           code="x12", reason=reason)
-            report.held.append({"partner": row.partner, "document": row.name, "reason": reason})
+            with rt.ledger.unit():  # the batch's files commit together: one commit, not one per file
+                readings = [read_file(rt, row) for row in batch]
+        except (X12Error, ValueError):  # one of them cannot be handled, and the batch was rolled back: each
+            # file on its own, so the others are recorded and that one is held
+            ids = {row.id for row in batch}
+            readings = [_read_alone(rt, row) for row in rt.ledger.files(rt.customer.id, states=["seen"])
+                        if row.id in ids]
+        for reading in readings:
+            report.merge(reading)
     if acknowledge:
         report.acks_sent += send_acknowledgments(rt).groups
     return report
+
+
+def _read_alone(rt: CustomerRuntime, row: Any) -> InboundReport:
+    """One file in a unit of its own; one whose content cannot be handled (a 997 cannot be written for an id
+    longer than X12 allows...) is held with the reason."""
+    try:
+        return read_file(rt, row)
+    except (X12Error, ValueError) as error:
+        reason = f"the file cannot be read or acknowledged: {type(error).__name__}: {error}"
+        rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="file", subject_id=row.id,
+                       code="x12", reason=reason)
+        return InboundReport(held=[{"partner": row.partner, "document": row.name, "reason": reason}])
 
 
 def read_file(rt: CustomerRuntime, file_row: Any) -> InboundReport:
@@ -367,27 +383,34 @@ def _match_ack(rt: CustomerRuntime, partner: Partner, ack: FunctionalAck) -> tup
 def _ack_intent(rt: CustomerRuntime, partner: Partner, file_id: int, content: bytes) -> None:
     """The upload intent of the file's 997 (one 997 interchange per inbound interchange): its numbers and bytes
     are stored with the intent, so a crash before the upload resends the same file under the same name."""
+    # Allocate exactly the numbers the 997 file uses (it answers every group, 997s and repeats included, and
+    # none that lacks its GE): the plan counts them, so no ISA13 or GS06 is ever skipped or sent twice.
+    plan = plan_acknowledgments(content)
 
     def render(numbers: Allocated) -> tuple[str, bytes]:
-        result = acknowledgment_file(content, interchange_control_number=int(numbers.interchange),
-                                     group_control_start=int(numbers.group))
-        name = f"997_{rt.customer.id}_{partner.id}_{numbers.interchange}.x12"
-        return name, result.text.encode("utf-8")
+        text = plan.render(interchange_control_number=int(numbers.interchange),
+                           group_control_start=int(numbers.group)).text
+        if _envelopes(text) != (plan.interchanges, plan.groups):  # read back: what we send is what we allocated
+            raise X12RenderError(f"its 997 does not use the {plan.interchanges} ISA13(s) and {plan.groups} GS06(s) "
+                                 f"allocated for it")
+        return f"997_{rt.customer.id}_{partner.id}_{numbers.interchange}.x12", text.encode("utf-8")
 
-    # Allocate exactly the numbers the 997 file uses (it answers every group, 997s and repeats included, and
-    # none that lacks its GE): counted from a draft, so no ISA13 or GS06 is ever skipped or sent twice.
-    interchanges, groups = _envelopes(acknowledgment_file(content).text)
+    # A 997 that fails the checks raises inside the intent's transaction: its numbers are not taken (no gap).
     rt.ledger.upload_intent(customer=rt.customer.id, partner=partner.id, kind="ack", subject_key=f"file:{file_id}",
-                            folder=partner.outbound, render=render, interchanges=interchanges, groups=groups)
+                            folder=partner.outbound, render=render, interchanges=plan.interchanges,
+                            groups=plan.groups)
 
 
 def _ack_statuses(content: bytes) -> dict[tuple[str, str], str]:
-    """(GS01, GS06) → the AK9 status our 997 gives that group: read back from the bytes we upload."""
+    """(GS01, GS06) → the AK9 status our 997 gives that group: read back from the bytes we upload (its AK1 and
+    AK9 segments; the file is ours, checked before its intent was recorded)."""
     said: dict[tuple[str, str], str] = {}
-    for parsed in parse_documents(content):
-        if isinstance(parsed.document, FunctionalAck):
-            ack = parsed.document
-            said[(ack.functional_id, ack.group_control_number.lstrip("0") or "0")] = ack.group_status
+    for event in X12Reader(content):
+        if isinstance(event, TransactionSet) and event.set_id == "997":
+            ak1 = next((seg for seg in event.segments if seg[0] == "AK1"), None)
+            ak9 = next((seg for seg in event.segments if seg[0] == "AK9"), None)
+            if ak1 is not None and ak9 is not None and len(ak1) > 2 and len(ak9) > 1:
+                said[(ak1[1], ak1[2].lstrip("0") or "0")] = ak9[1]
     return said
 
 

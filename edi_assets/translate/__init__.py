@@ -191,25 +191,72 @@ class AckResult:
     ta1: list[list[str]]
 
 
-def acknowledgment_file(
-    source: Source,
-    *,
-    interchange_control_number: int = 1,
-    group_control_start: int = 1,
-    timestamp: dt.datetime | None = None,
-    delimiters: Delimiters | None = None,
-) -> AckResult:
-    """Answer every interchange of ``source``: a TA1 where the interchange has envelope errors (or
-    asked for one in ISA14), and a 997 per functional group. One interchange back per interchange in,
-    from the receiver to the sender; control numbers count up from the ones given."""
-    ts_now = timestamp or dt.datetime.now(dt.UTC)
-    pieces: list[str] = []
-    groups_out: list[AckGroup] = []
-    ta1s: list[list[str]] = []
+@dataclass(slots=True)
+class _AckInterchange:
+    """One interchange to answer: its envelope, what each of its complete groups gets back, its TA1 if any."""
+
+    interchange: Interchange
+    delimiters: Delimiters
+    groups: list[tuple[Group, AckGroup]]
+    ta1: list[str] | None
+
+
+@dataclass(slots=True)
+class AckPlan:
+    """A file's answer, worked out once (the costly part: reading and checking every set) and written with
+    whatever control numbers are allocated for it: :attr:`interchanges` ISA13s and :attr:`groups` GS06s, exactly
+    the ones :meth:`render` uses."""
+
+    answers: list[_AckInterchange]
+
+    @property
+    def interchanges(self) -> int:
+        return len(self.answers)
+
+    @property
+    def groups(self) -> int:
+        return sum(len(a.groups) for a in self.answers)
+
+    def render(self, *, interchange_control_number: int = 1, group_control_start: int = 1,
+               timestamp: dt.datetime | None = None) -> AckResult:
+        """The acknowledgment file, control numbers counting up from the ones given."""
+        ts_now = timestamp or dt.datetime.now(dt.UTC)
+        pieces: list[str] = []
+        groups_out: list[AckGroup] = []
+        ta1s: list[list[str]] = []
+        gs_n = group_control_start
+        for isa_n, answer in enumerate(self.answers, start=interchange_control_number):
+            ic, d = answer.interchange, answer.delimiters
+            version = ic.version if digits(ic.version) and 200 <= int(ic.version) <= 501 else "00401"
+            spec = InterchangeSpec(ic.receiver_qualifier or "ZZ", ic.receiver_id or "UNKNOWN",
+                                   ic.sender_qualifier or "ZZ", ic.sender_id or "UNKNOWN", isa_n, version=version,
+                                   usage=ic.usage if ic.usage in ("P", "T") else "P", timestamp=ts_now)
+            group_specs: list[tuple[GroupSpec, list[SetSpec]]] = []
+            for n, (group, ack) in enumerate(answer.groups, start=1):
+                groups_out.append(ack)
+                gv = group.version if digits(group.release) else "004010"
+                five010 = gv[:6] >= "005010"
+                group_specs.append((
+                    GroupSpec("FA", group.receiver or "UNKNOWN", group.sender or "UNKNOWN", gs_n,
+                              gv[:6] if not five010 else "005010X230", ts_now),
+                    [SetSpec("997", f"{n:04d}", ack_body(ack, five010))],
+                ))
+                gs_n += 1
+            text = render_interchange(spec, group_specs, d)
+            if answer.ta1 is not None:
+                ta1s.append(answer.ta1)
+                text = _with_ta1(text, d, answer.ta1)
+            pieces.append(text)
+        return AckResult("".join(pieces), groups_out, ta1s)
+
+
+def plan_acknowledgments(source: Source, *, delimiters: Delimiters | None = None) -> AckPlan:
+    """Work out the answer to every interchange of ``source``: a TA1 where the interchange has envelope errors
+    (or asked for one in ISA14), and a 997 per functional group that has its GE. One interchange back per
+    interchange in, from the receiver to the sender."""
+    answers: list[_AckInterchange] = []
     current: _GroupWork | None = None
     works: list[_GroupWork] = []
-    isa_n = interchange_control_number
-    gs_n = group_control_start
     for event in X12Reader(source):
         if isinstance(event, Interchange):
             works = []
@@ -224,33 +271,27 @@ def acknowledgment_file(
             current = None
         elif isinstance(event, InterchangeEnd):
             ic = event.interchange
-            d = delimiters or _writable(ic.delimiters)
-            version = ic.version if digits(ic.version) and 200 <= int(ic.version) <= 501 else "00401"
-            spec = InterchangeSpec(ic.receiver_qualifier or "ZZ", ic.receiver_id or "UNKNOWN",
-                                   ic.sender_qualifier or "ZZ", ic.sender_id or "UNKNOWN", isa_n, version=version,
-                                   usage=ic.usage if ic.usage in ("P", "T") else "P", timestamp=ts_now)
-            isa_n += 1
             needs_ta1 = ic.ack_requested == "1" or any(i.is_error and i.ack.ta1 for i in ic.issues)
-            group_specs: list[tuple[GroupSpec, list[SetSpec]]] = []
-            for n, work in enumerate(works, start=1):
-                ack = acknowledge_group(work.group, work.analyses)
-                groups_out.append(ack)
-                gv = work.group.version if digits(work.group.release) else "004010"
-                five010 = gv[:6] >= "005010"
-                body = ack_body(ack, five010)
-                group_specs.append((
-                    GroupSpec("FA", work.group.receiver or "UNKNOWN", work.group.sender or "UNKNOWN", gs_n,
-                              gv[:6] if not five010 else "005010X230", ts_now),
-                    [SetSpec("997", f"{n:04d}", body)],
-                ))
-                gs_n += 1
-            text = render_interchange(spec, group_specs, d)
-            if needs_ta1:
-                ta1 = ta1_segment(ic)
-                ta1s.append(ta1)
-                text = _with_ta1(text, d, ta1)
-            pieces.append(text)
-    return AckResult("".join(pieces), groups_out, ta1s)
+            answers.append(_AckInterchange(
+                ic, delimiters or _writable(ic.delimiters),
+                [(work.group, acknowledge_group(work.group, work.analyses)) for work in works],
+                ta1_segment(ic) if needs_ta1 else None))
+    return AckPlan(answers)
+
+
+def acknowledgment_file(
+    source: Source,
+    *,
+    interchange_control_number: int = 1,
+    group_control_start: int = 1,
+    timestamp: dt.datetime | None = None,
+    delimiters: Delimiters | None = None,
+) -> AckResult:
+    """Answer every interchange of ``source`` (:func:`plan_acknowledgments`); control numbers count up from
+    the ones given."""
+    return plan_acknowledgments(source, delimiters=delimiters).render(
+        interchange_control_number=interchange_control_number, group_control_start=group_control_start,
+        timestamp=timestamp)
 
 
 def _writable(d: Delimiters) -> Delimiters:

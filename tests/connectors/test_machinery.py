@@ -537,3 +537,34 @@ def test_two_processes_share_the_limit(tmp_path: Path) -> None:
     # machine takes between an acquisition and its stamp); unshared, each process would allow 8 per window (~0 s).
     assert min(stamps[i + 4] - stamps[i] for i in range(len(stamps) - 4)) >= 0.4
     assert stamps[-1] - stamps[0] >= 0.97
+
+
+# -- the request URL -----------------------------------------------------------------------------------------
+
+
+def test_params_go_into_the_url_as_httpx_encodes_them(router: respx.MockRouter, clock: FakeClock) -> None:
+    route = router.get(f"{BASE}/api/erp/x").mock(return_value=httpx.Response(200, json={}))
+    params = {"viewUri": "urn:be:a.b:C", "q": "a b&c/é", "n": 3}
+    make_client(clock).json("GET", "api/erp/x", operation="read", params=params)
+    expected = httpx.Client(base_url=BASE).build_request("GET", "api/erp/x", params=params).url
+    assert route.calls[0].request.url == expected
+
+
+def test_a_url_with_a_query_of_its_own_and_params_is_built_as_httpx_builds_it(router: respx.MockRouter,
+                                                                              clock: FakeClock) -> None:
+    route = router.get(f"{BASE}/api/erp/x").mock(return_value=httpx.Response(200, json={}))
+    make_client(clock).json("GET", "/api/erp/x?page=2", operation="read", params={"size": 50})
+    expected = httpx.Client(base_url=BASE).build_request("GET", "/api/erp/x?page=2", params={"size": 50}).url
+    assert route.calls[0].request.url == expected
+
+
+def test_an_absolute_url_is_sent_as_it_is(router: respx.MockRouter, clock: FakeClock) -> None:
+    route = router.get("https://elsewhere.example/next?cursor=abc").mock(return_value=httpx.Response(200, json={}))
+    make_client(clock).json("GET", "https://elsewhere.example/next?cursor=abc", operation="next page")
+    assert route.called
+
+
+def test_a_relative_url_joins_the_base_urls_path(router: respx.MockRouter, clock: FakeClock) -> None:
+    route = router.get("https://erp.example/tenant/api/x").mock(return_value=httpx.Response(200, json={}))
+    ApiClient(system="qad", base_url="https://erp.example/tenant").json("GET", "/api/x", operation="read")
+    assert route.called
