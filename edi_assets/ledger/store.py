@@ -178,6 +178,9 @@ class _WriteLock:
             lock.acquire(WRITE_LOCK_TIMEOUT)
         except TimeoutError:
             raise LedgerError(f"the ledger stayed locked by another writer for {WRITE_LOCK_TIMEOUT:g} s") from None
+        except OSError as error:  # the database's folder is missing or read-only: say so, not which lock file
+            raise LedgerError(f"cannot write to the ledger beside {self.path.removesuffix('.write.lock')}: "
+                              f"{error.strerror or error}") from None
         return lock
 
     @contextmanager
