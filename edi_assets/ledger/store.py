@@ -106,6 +106,15 @@ def _one(c: Connection, table: Any, **key: Any) -> Row[Any]:
     return row
 
 
+def _changed(c: Connection, statement: Any, row_id: int, **values: Any) -> Row[Any]:
+    """Run an ``UPDATE ... WHERE id = :w_id RETURNING`` on one row; the columns it returns, or
+    :class:`LedgerError` when there is no such row."""
+    row = c.execute(statement, {"w_id": row_id, **values}).first()
+    if row is None:
+        raise LedgerError(f"no {statement.table.name} row with id {row_id}")
+    return row
+
+
 def _set(c: Connection, table: Any, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
     """``UPDATE table SET values WHERE key``: plain values only (an expression needs its own statement)."""
     c.execute(_update_where(table, tuple(key)), {**_where(key), **values})
@@ -452,10 +461,7 @@ class Ledger:
     def file_state(self, file_id: int, state: str, reason: str | None = None) -> None:
         reason = _fit_optional(s.files.c.reason, reason)
         with self.transaction() as c:
-            customer = c.execute(_FILE_STATE, dict(w_id=file_id, state=state, reason=reason,
-                                                   updated_at=now())).scalar()
-            if customer is None:
-                raise LedgerError(f"no file {file_id}")
+            customer = _changed(c, _FILE_STATE, file_id, state=state, reason=reason, updated_at=now()).customer
             self._audit(c, customer, "file", file_id, f"file.{state}", {"reason": reason} if reason else None)
 
     def interchange_seen(self, *, customer: str, partner: str, file_id: int, sender: str,
@@ -539,10 +545,7 @@ class Ledger:
     def _set_document_state(self, c: Connection, document_id: int, state: str, reason: str | None,
                             detail: Mapping[str, Any] | None = None) -> None:
         reason = _fit_optional(s.documents.c.reason, reason)
-        customer = c.execute(_DOCUMENT_STATE, dict(w_id=document_id, state=state, reason=reason,
-                                                   updated_at=now())).scalar()
-        if customer is None:
-            raise LedgerError(f"no document {document_id}")
+        customer = _changed(c, _DOCUMENT_STATE, document_id, state=state, reason=reason, updated_at=now()).customer
         self._audit(c, customer, "document", document_id, f"document.{state}",
                     {**({"reason": reason} if reason else {}), **(detail or {})})
 
@@ -626,9 +629,7 @@ class Ledger:
             if found is not None and found.state in ("done", "queued"):
                 return found, False
             at = now()
-            customer = c.execute(_DOCUMENT_POSTING, {"w_id": document_id, "updated_at": at}).scalar()
-            if customer is None:
-                raise LedgerError(f"no document {document_id}")
+            customer = _changed(c, _DOCUMENT_POSTING, document_id, updated_at=at).customer
             if found is None:
                 row, new = self._insert_once(c, s.postings, dict(
                     document_id=document_id, customer=customer, system=system, state="intent", attempts=1,
@@ -714,10 +715,7 @@ class Ledger:
     def upload_done(self, upload_id: int, cleo_file_id: str, *, found: bool = False) -> None:
         """The upload's outcome; ``found``: reconciliation found the file already in Cleo."""
         with self.transaction() as c:
-            row = c.execute(_UPLOAD_DONE, dict(w_id=upload_id, state="done", cleo_file_id=cleo_file_id,
-                                               updated_at=now())).first()
-            if row is None:
-                raise LedgerError(f"no uploads row with {{'id': {upload_id}}}")
+            row = _changed(c, _UPLOAD_DONE, upload_id, state="done", cleo_file_id=cleo_file_id, updated_at=now())
             if row.kind == "document":
                 c.execute(update(s.documents).where(s.documents.c.customer == row.customer,
                                                     s.documents.c.direction == "out",
@@ -770,9 +768,7 @@ class Ledger:
 
     def ack_sent(self, group_in_id: int, status: str, upload_id: int) -> None:
         with self.transaction() as c:
-            row = c.execute(_ACK_SENT, dict(w_id=group_in_id, ack_status=status, ack_upload_id=upload_id)).first()
-            if row is None:
-                raise LedgerError(f"no groups_in row with {{'id': {group_in_id}}}")
+            row = _changed(c, _ACK_SENT, group_in_id, ack_status=status, ack_upload_id=upload_id)
             self._audit(c, row.customer, "group", group_in_id, "ack.sent", {"status": status, "upload": upload_id,
                                                                             "gs06": row.group_control_number})
 
