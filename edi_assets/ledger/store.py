@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -341,39 +341,61 @@ class Ledger:
         dropped with the connection), so a crash never leaves one behind: the next run claims the key and
         reconciles. The caller reads the record's state again inside the block: the holder before it may have
         finished the work. Never inside a :meth:`unit` (a claim waits; a unit holds the write lock)."""
-        digest = hashlib.sha256(f"{self.url}\0{key}".encode()).digest()
+        with self.claims([key], timeout=timeout):
+            yield
+
+    @contextmanager
+    def claims(self, keys: Sequence[str], *, timeout: float = 120.0) -> Iterator[None]:
+        """:meth:`claim` for several keys at once (a batch of postings): taken in one global order, so two runs
+        that claim overlapping batches wait for each other instead of each holding what the other needs."""
+        deadline = time.monotonic() + timeout
+
+        def stayed(key: str) -> LedgerError:
+            return LedgerError(f"{key} stayed claimed by another run for {timeout:g} s")
+
+        digests = {key: hashlib.sha256(f"{self.url}\0{key}".encode()).digest() for key in keys}
         if self.engine.dialect.name == "postgresql":
-            number = int.from_bytes(digest[:8], "big", signed=True)
+            numbers = {int.from_bytes(d[:8], "big", signed=True): key for key, d in digests.items()}
             with self.engine.connect() as c:
-                deadline = time.monotonic() + timeout
-                while not c.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": number}).scalar():
-                    c.commit()
-                    if time.monotonic() > deadline:
-                        raise LedgerError(f"{key} stayed claimed by another run for {timeout:g} s")
-                    time.sleep(0.02)
-                c.commit()
+                taken: list[int] = []
                 try:
+                    for number in sorted(numbers):
+                        while not c.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": number}).scalar():
+                            c.commit()
+                            if time.monotonic() > deadline:
+                                raise stayed(numbers[number])
+                            time.sleep(0.02)
+                        taken.append(number)
+                    c.commit()
                     yield
                 finally:
-                    c.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
+                    for number in taken:
+                        c.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
                     c.commit()
             return
-        if self._file is None:
-            with _MEMORY_CLAIMS[int.from_bytes(digest[:2], "big") % len(_MEMORY_CLAIMS)]:
-                yield
-            return
-        if self._claims_folder is None:
-            self._claims_folder = Path(f"{self._file}.claims")
-            self._claims_folder.mkdir(exist_ok=True)
-        lock = KernelLock(self._claims_folder / f"{int.from_bytes(digest[:4], 'big') % 4096:04d}.lock")
-        try:
-            lock.acquire(timeout)
-        except TimeoutError:
-            raise LedgerError(f"{key} stayed claimed by another run for {timeout:g} s") from None
-        try:
+        with ExitStack() as held:
+            if self._file is None:
+                slots = {int.from_bytes(d[:2], "big") % len(_MEMORY_CLAIMS): key for key, d in digests.items()}
+                for slot in sorted(slots):
+                    if not _MEMORY_CLAIMS[slot].acquire(timeout=max(0.0, deadline - time.monotonic())):
+                        raise stayed(slots[slot])
+                    held.callback(_MEMORY_CLAIMS[slot].release)
+            else:
+                if self._claims_folder is None:
+                    self._claims_folder = Path(f"{self._file}.claims")
+                    self._claims_folder.mkdir(exist_ok=True)
+                # Each kind of key (posting, upload) has its own files: a 997 upload never waits for a batch of
+                # postings that happens to share a file with it.
+                files = {f"{key.split(' ', 1)[0]}.{int.from_bytes(d[:4], 'big') % 4096:04d}.lock": key
+                         for key, d in digests.items()}
+                for name in sorted(files):
+                    lock = KernelLock(self._claims_folder / name)
+                    try:
+                        lock.acquire(max(0.0, deadline - time.monotonic()))
+                    except TimeoutError:
+                        raise stayed(files[name]) from None
+                    held.callback(lock.release)
             yield
-        finally:
-            lock.release()
 
     def migrate(self) -> int:
         """Bring the schema to :data:`schema.LATEST`; returns the version found before."""
@@ -616,8 +638,14 @@ class Ledger:
 
     def approved(self, subject: Subject, subject_id: int, code: str) -> bool:
         """Whether a person approved an override of this kind of hold for this record."""
+        return subject_id in self.approvals(subject, [subject_id], code)
+
+    def approvals(self, subject: Subject, subject_ids: Sequence[int], code: str) -> set[int]:
+        """Which of these records a person approved an override of this kind of hold for (one query)."""
         with self.engine.connect() as c:
-            return _row(c, s.holds, subject=subject, subject_id=subject_id, code=code, state="approved") is not None
+            return set(c.execute(select(s.holds.c.subject_id).where(
+                s.holds.c.subject == subject, s.holds.c.subject_id.in_(subject_ids), s.holds.c.code == code,
+                s.holds.c.state == "approved")).scalars())
 
     # -- ERP postings -------------------------------------------------------------------------------------
 
@@ -754,13 +782,15 @@ class Ledger:
             raise LedgerError(f"no upload {upload_id}")
         return row
 
-    def uploads(self, customer: str, *, states: list[str] | None = None,
-                kind: str | None = None) -> list[Row[Any]]:
+    def uploads(self, customer: str, *, states: list[str] | None = None, kind: str | None = None,
+                ids: Sequence[int] | None = None) -> list[Row[Any]]:
         query = select(s.uploads).where(s.uploads.c.customer == customer)
         if states:
             query = query.where(s.uploads.c.state.in_(states))
         if kind:
             query = query.where(s.uploads.c.kind == kind)
+        if ids is not None:
+            query = query.where(s.uploads.c.id.in_(ids))
         with self.engine.connect() as c:
             return list(c.execute(query.order_by(s.uploads.c.id)))
 
@@ -808,11 +838,8 @@ class Ledger:
     def groups_to_acknowledge(self, file_id: int) -> list[Row[Any]]:
         """The inbound groups of one file that its 997 answers: all but 997 groups and those of a duplicate
         interchange (the rule :meth:`unacknowledged_groups` checks)."""
-        g, i = s.groups_in.c, s.interchanges.c
-        query = (select(s.groups_in).join(s.interchanges, i.id == g.interchange_id)
-                 .where(i.file_id == file_id, g.functional_id != "FA", i.duplicate_of.is_(None)).order_by(g.id))
         with self.transaction() as c:  # inside a unit, sees the unit's own writes
-            return list(c.execute(query))
+            return list(c.execute(_GROUPS_TO_ACKNOWLEDGE, {"file_id": file_id}))
 
     def groups_out(self, customer: str) -> list[Row[Any]]:
         with self.engine.connect() as c:
@@ -904,6 +931,12 @@ _FILE_STATE = _update_where(s.files, ("id",)).returning(s.files.c.customer)
 #: An upload's outcome, a group's 997: the row's columns the caller records with it.
 _UPLOAD_DONE = _update_where(s.uploads, ("id",)).returning(s.uploads.c.customer, s.uploads.c.kind,
                                                            s.uploads.c.subject_key)
+#: The inbound groups of one file that its 997 answers (see :meth:`Ledger.groups_to_acknowledge`).
+_GROUPS_TO_ACKNOWLEDGE = (select(s.groups_in).join(s.interchanges, s.interchanges.c.id == s.groups_in.c.interchange_id)
+                          .where(s.interchanges.c.file_id == bindparam("file_id"), s.groups_in.c.functional_id != "FA",
+                                 s.interchanges.c.duplicate_of.is_(None))
+                          .order_by(s.groups_in.c.id))
+
 _ACK_SENT = _update_where(s.groups_in, ("id",)).returning(s.groups_in.c.customer, s.groups_in.c.group_control_number)
 
 

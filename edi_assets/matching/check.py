@@ -1,7 +1,7 @@
 """Before an 810 is posted: match it against its purchase order, the partner's 855s and 856s, and the invoices
 counted before it (:mod:`edi_assets.matching.rules`), and audit the verdict.
 
-The pipeline (``post_one``) calls :func:`check_invoice` for every 810 not approved by a person, and holds the
+The pipeline (``post_documents``) calls :func:`check_invoice` for every 810 not approved by a person, and holds the
 invoice with code ``match`` and :attr:`MatchResult.reason` when it fails. ``edi holds approve HOLD --by NAME``
 lets a held invoice through on the next run (the approval is audited; the check is not run again).
 

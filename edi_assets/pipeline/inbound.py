@@ -18,7 +18,9 @@ Steps, each safe to repeat after a crash at any point:
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,53 +200,61 @@ class AckReport:
 
 def send_acknowledgments(rt: CustomerRuntime) -> AckReport:
     """Upload every queued 997 of the customer, once each, and record the groups it acknowledges. Independent of
-    the postings and of finishing the file (the 997's bytes are in the ledger), so it runs beside them.
-
-    Each batch's first attempts are taken before its first request (:meth:`Ledger.upload_attempts`): a 997 never
-    tried before is uploaded without a lookup by name; one tried before (by a run that died, say) is looked up
-    first."""
+    the postings and of finishing the file (the 997's bytes are in the ledger), so it runs beside them."""
     report = AckReport()
     queued = rt.ledger.uploads(rt.customer.id, states=UNSENT_UPLOADS, kind="ack")
     if queued:
         rt.progress(f"{rt.customer.id}: sending {len(queued)} 997(s)")
     for start in range(0, len(queued), FETCH_BATCH_FILES):
-        batch = queued[start:start + FETCH_BATCH_FILES]
-        first = rt.ledger.upload_attempts([u.id for u in batch if u.state == "intent"])
-        for upload in batch:
-            groups = _send_ack(rt, upload, first_attempt=upload.id in first)
-            if groups is not None:
-                report.files += 1
-                report.groups += groups
-                report.by_partner[upload.partner] += 1
+        _send_acks(rt, queued[start:start + FETCH_BATCH_FILES], report)
     return report
 
 
-def _send_ack(rt: CustomerRuntime, upload: Any, *, first_attempt: bool) -> int | None:
-    """Upload one 997, one run at a time, and record its outcome with the groups it answers in one unit before
-    the claim is let go; how many groups, or None when another run had sent it."""
+def _send_acks(rt: CustomerRuntime, batch: list[Any], report: AckReport) -> None:
+    """Upload a batch of 997s, one run at a time, and record their outcomes (with the groups each answers) in one
+    unit before the claims are let go; one that another run sent meanwhile is skipped.
+
+    The batch's first attempts are taken before its first request (:meth:`Ledger.upload_attempts`): a 997 never
+    tried before is uploaded without a lookup by name. One tried before (by a run that died after sending it, say)
+    is recorded as a retry and looked up first: so is every 997 of a batch that died before its outcomes."""
     ledger = rt.ledger
-    with ledger.claim(f"upload {upload.id}"):
-        state = ledger.get_upload(upload.id).state
-        if state == "done":  # sent by the run that held the claim before
-            return None
-        # The first attempt skips the lookup only while no other run has tried since this run took it: another
-        # run (which may have sent the 997 and died before recording it) records its retry before it sends.
-        first_attempt = first_attempt and state == "sending"
-        if not first_attempt:
-            ledger.upload_retry(upload.id)
-        crash_point("after_ack_allocation_before_upload")
-        sent = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content, partner=upload.partner,
-                                   first_attempt=first_attempt)
-        crash_point("after_ack_upload_before_outcome")
-        file_id = int(upload.subject_key.removeprefix("file:"))
-        said = _ack_statuses(upload.content)  # what our 997 says of each group (AK9), as the ledger keeps it
-        with ledger.unit():
-            ledger.upload_done(upload.id, sent.id)
-            groups = ledger.groups_to_acknowledge(file_id)
-            for group in groups:
-                key = (group.functional_id, group.group_control_number.lstrip("0") or "0")
-                ledger.ack_sent(group.id, said.get(key, "?"), upload.id)
-        return len(groups)
+    with ledger.claims([f"upload {upload.id}" for upload in batch]):
+        first = ledger.upload_attempts([u.id for u in batch if u.state == "intent"])
+        # Read again under the claims: the run that held them before may have sent some, or tried them since
+        # this run took their first attempts (then it may have sent them and died: look them up).
+        states = {u.id: u.state for u in ledger.uploads(rt.customer.id, ids=[u.id for u in batch])}
+        sent: list[tuple[Any, str]] = []
+        try:
+            for upload in batch:
+                if states[upload.id] == "done":
+                    continue
+                first_attempt = upload.id in first and states[upload.id] == "sending"
+                if not first_attempt:
+                    ledger.upload_retry(upload.id)
+                crash_point("after_ack_allocation_before_upload")
+                cleo_file = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content,
+                                                partner=upload.partner, first_attempt=first_attempt)
+                crash_point("after_ack_upload_before_outcome")
+                sent.append((upload, cleo_file.id))
+        finally:
+            if sent:
+                with ledger.unit():
+                    for upload, cleo_file_id in sent:
+                        report.groups += _ack_done(rt, upload, cleo_file_id)
+                        report.files += 1
+                        report.by_partner[upload.partner] += 1
+
+
+def _ack_done(rt: CustomerRuntime, upload: Any, cleo_file_id: str) -> int:
+    """Record a sent 997 and what it says of each group it answers (AK9); how many groups."""
+    ledger = rt.ledger
+    ledger.upload_done(upload.id, cleo_file_id)
+    said = _ack_statuses(upload.content)  # read back from the bytes we uploaded, as the ledger keeps it
+    groups = ledger.groups_to_acknowledge(int(upload.subject_key.removeprefix("file:")))
+    for group in groups:
+        key = (group.functional_id, group.group_control_number.lstrip("0") or "0")
+        ledger.ack_sent(group.id, said.get(key, "?"), upload.id)
+    return len(groups)
 
 
 @dataclass
@@ -437,6 +447,16 @@ def _envelopes(text: str) -> tuple[int, int]:
 # -- step 2: postings -------------------------------------------------------------------------------------
 
 
+#: Postings go this many at a time: their claims taken together, their match verdicts and intents committed in one
+#: transaction before the first call, their outcomes in one after the last. A run that dies in between leaves
+#: intents without outcome, which the next run reconciles (looks up in the ERP) before posting: one commit (and
+#: one wait for the write lock) per batch instead of two per document.
+POST_BATCH = 50
+
+#: What a batch's ERP calls leave to record: written in one ledger unit when the batch ends (or fails).
+Outcomes = list[Callable[[], object]]
+
+
 def post_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> PostingReport:
     """Post every received (or failed, or interrupted) inbound document; ``ids`` limits it (replay)."""
     report = PostingReport()
@@ -444,65 +464,90 @@ def post_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Posting
     rows = [r for r in rows if r.doc_type in rt.customer.flows.inbound]
     if rows:
         rt.progress(f"{rt.customer.id}: posting {len(rows)} document(s) to {rt.customer.erp.kind}")
-    for done, row in enumerate(rows, start=1):
-        post_one(rt, row, report)
-        if done % 50 == 0:
-            rt.progress(f"{rt.customer.id}: {done}/{len(rows)} posted")
+    for start in range(0, len(rows), POST_BATCH):
+        _post_batch(rt, rows[start:start + POST_BATCH], report)
+        if len(rows) > POST_BATCH:
+            rt.progress(f"{rt.customer.id}: {min(start + POST_BATCH, len(rows))}/{len(rows)} posted")
     return report
 
 
-def post_one(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
-    """Post one document, one run at a time: a second run of the partition waits for the claim, then finds the
-    posting's outcome (or, after a run that died, an intent to reconcile) instead of posting it again."""
-    with rt.ledger.claim(f"posting {row.id}"):
-        current = rt.ledger.get_document(row.id)
-        if current.state in POSTABLE_STATES:
-            _post_claimed(rt, current, report)
+def _post_batch(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> None:
+    """Post a batch, one run at a time: a second run of the partition waits for the batch's claims, then finds
+    the postings' outcomes (or, after a run that died, intents to reconcile) instead of posting them again."""
+    ledger = rt.ledger
+    with ledger.claims([f"posting {row.id}" for row in rows]):
+        current = [r for r in ledger.documents(rt.customer.id, ids=[row.id for row in rows])
+                   if r.state in POSTABLE_STATES]
+        planned = _intend(rt, current, report)
+        outcomes: Outcomes = []
+        try:
+            for row, document, reconcile in planned:
+                _post_intended(rt, row, document, reconcile, report, outcomes)
+        finally:
+            if outcomes:  # before the claims are let go: the next holder reads them
+                with ledger.unit():
+                    for record in outcomes:
+                        record()
 
 
-def _post_claimed(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
+def _intend(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> list[tuple[Any, Document, bool]]:
+    """Match each invoice (a person's approval overrides it) and record the posting intents, all in one unit
+    committed before the first call; (row, document, whether to reconcile first) for each document to post."""
+    ledger = rt.ledger
+    approved = ledger.approvals("document", [row.id for row in rows], "match")
+    planned: list[tuple[Any, Document, bool]] = []
+    with ledger.unit():
+        for row in rows:
+            document = load_document(row.doc_type, row.payload)
+            if isinstance(document, Invoice) and row.id not in approved:
+                verdict = check_invoice(rt, row, document)  # three-way match
+                if not verdict.passed:
+                    ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document",
+                                subject_id=row.id, code="match", reason=verdict.reason)
+                    report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
+                                        "reason": verdict.reason})
+                    ledger.flush()  # the next invoice's match reads the ledger as committed: this one is held
+                    continue
+            posting, reconcile = ledger.posting_intent(row.id, rt.customer.erp.kind)
+            if posting.state not in ("done", "queued"):
+                planned.append((row, document, reconcile))
+    return planned
+
+
+def _post_intended(rt: CustomerRuntime, row: Any, document: Document, reconcile: bool, report: PostingReport,
+                   outcomes: Outcomes) -> None:
+    """One ERP call (a lookup first when an earlier attempt may have posted it); its outcome joins ``outcomes``."""
     ledger, erp, xref = rt.ledger, rt.erp, rt.xref
-    document = load_document(row.doc_type, row.payload)
-    with ledger.unit():  # the match's verdict (or hold) and the posting intent commit together, before the post
-        if isinstance(document, Invoice) and not ledger.approved("document", row.id, "match"):
-            verdict = check_invoice(rt, row, document)  # three-way match; a person's approval overrides it
-            if not verdict.passed:
-                ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
-                            code="match", reason=verdict.reason)
-                report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
-                                    "reason": verdict.reason})
-                return
-        posting, reconcile = ledger.posting_intent(row.id, rt.customer.erp.kind)
-    if posting.state in ("done", "queued"):
-        return
     try:
         found = erp.find(document, partner=row.partner, xref=xref) if reconcile else None  # type: ignore[arg-type]
         if found is not None:
             report.reconciled += 1
-            ledger.posting_done(row.id, record_kind=found.record_kind, record_id=found.record_id, existed=True,
-                                detail={**found.detail, "reconciled": True})
+            outcomes.append(functools.partial(
+                ledger.posting_done, row.id, record_kind=found.record_kind, record_id=found.record_id,
+                existed=True, detail={**found.detail, "reconciled": True}))
             return
         result = erp.post(document, partner=row.partner, xref=xref)  # type: ignore[arg-type]
     except MappingError as error:
-        _hold(rt, row, "mapping", str(error), report)
+        _hold(rt, row, "mapping", str(error), report, outcomes)
         return
     except (RemoteRejected, NotFound) as error:
-        _hold(rt, row, "rejected", str(error), report)
+        _hold(rt, row, "rejected", str(error), report, outcomes)
         return
     except OutcomeUnknown as error:
-        ledger.posting_failed(row.id, str(error), unknown=True)
+        outcomes.append(functools.partial(ledger.posting_failed, row.id, str(error), unknown=True))
         report.failed.append({"document": row.number, "reason": str(error)})
         return
     except AuthenticationError as error:
-        ledger.posting_failed(row.id, str(error))
+        outcomes.append(functools.partial(ledger.posting_failed, row.id, str(error)))
         raise  # every later post would fail the same way: a person must fix the credentials
     except ConnectorError as error:
-        ledger.posting_failed(row.id, str(error))
+        outcomes.append(functools.partial(ledger.posting_failed, row.id, str(error)))
         report.failed.append({"document": row.number, "reason": str(error)})
         return
     crash_point("after_post_before_outcome")
-    ledger.posting_done(row.id, record_kind=result.record_kind, record_id=result.record_id, existed=result.existed,
-                        queued=result.queued, detail=result.detail)
+    outcomes.append(functools.partial(
+        ledger.posting_done, row.id, record_kind=result.record_kind, record_id=result.record_id,
+        existed=result.existed, queued=result.queued, detail=result.detail))
     if result.queued:
         report.queued += 1
     elif result.existed:
@@ -511,10 +556,13 @@ def _post_claimed(rt: CustomerRuntime, row: Any, report: PostingReport) -> None:
         report.posted[row.doc_type] += 1
 
 
-def _hold(rt: CustomerRuntime, row: Any, code: str, reason: str, report: PostingReport) -> None:
-    rt.ledger.posting_failed(row.id, reason)
-    rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id, code=code,
-                   reason=reason)
+def _hold(rt: CustomerRuntime, row: Any, code: str, reason: str, report: PostingReport, outcomes: Outcomes) -> None:
+    def record() -> None:
+        rt.ledger.posting_failed(row.id, reason)
+        rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
+                       code=code, reason=reason)
+
+    outcomes.append(record)
     report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number, "reason": reason})
 
 

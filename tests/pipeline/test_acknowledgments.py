@@ -108,3 +108,25 @@ def test_a_997_another_run_sent_after_this_run_took_its_first_attempt_is_found_n
     monkeypatch.setattr(rt.ledger, "upload_attempts", then_another_run_sends_them_and_dies)
     assert send_acknowledgments(rt).files == 1
     assert [f["id"] for f in acks_in_cleo(fleet)] == sent_by_the_other_run
+
+
+def test_997s_whose_run_died_before_their_outcomes_are_found_by_the_next_run_not_sent_twice(
+        fleet: Fleet, runtime_for: Runtimes, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = runtime_for("acme", "qad")
+    fleet.post("cleo", "/_sim/partners/steelco/send", {"type": "810", "po_number": "PO10001"})
+    an_invoice_read(fleet, rt)  # a second file: two 997s, one batch
+
+    def died(*args: Any, **kwargs: Any) -> None:  # the batch's outcomes are never written, as after a kill -9
+        raise SystemExit("killed before the outcomes were written")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(rt.ledger, "upload_done", died)
+        with pytest.raises(SystemExit):
+            send_acknowledgments(rt)
+    sent = sorted(f["id"] for f in acks_in_cleo(fleet))
+    assert len(sent) == 2
+    assert {u.state for u in rt.ledger.uploads("acme", kind="ack")} == {"sending"}
+    assert send_acknowledgments(rt).files == 2
+    assert sorted(f["id"] for f in acks_in_cleo(fleet)) == sent
+    assert sorted(u.cleo_file_id for u in rt.ledger.uploads("acme", kind="ack")) == sent
+    assert rt.ledger.unacknowledged_groups("acme") == []
