@@ -1,8 +1,9 @@
 """Before an 810 is posted: match it against its purchase order, the partner's 855s and 856s, and the invoices
-counted before it (:mod:`edi_assets.matching.rules`), and audit the verdict.
+counted before it (:mod:`edi_assets.matching.rules`); the verdict is audited.
 
-The pipeline (``post_documents``) calls :func:`check_invoice` for every 810 not approved by a person, and holds the
-invoice with code ``match`` and :attr:`MatchResult.reason` when it fails. ``edi holds approve HOLD --by NAME``
+The pipeline (``post_documents``) calls :func:`check_invoice` for every 810 not approved by a person, records the
+verdict (:func:`record_verdict`), and holds the invoice with code ``match`` and :attr:`MatchResult.reason` when it
+fails. ``edi holds approve HOLD --by NAME``
 lets a held invoice through on the next run (the approval is audited; the check is not run again).
 
 Where the PO comes from:
@@ -64,11 +65,15 @@ def item_resolver(xref: CrossReference, partner: str) -> ItemResolver:
 
 
 def check_invoice(rt: CustomerRuntime, row: Any, invoice: Invoice) -> MatchResult:
-    """Match one inbound 810 (ledger row ``row``) and audit the verdict (``match.passed`` / ``match.failed``)."""
-    result = _match(rt, row, invoice)
-    rt.ledger.audit(rt.customer.id, "document", row.id, "match.passed" if result.passed else "match.failed",
+    """Match one inbound 810 (ledger row ``row``). It only reads (the ledger, and the ERP's PO when no 850 was
+    sent): the caller records the verdict (:func:`record_verdict`) with what it decides, outside any wait."""
+    return _match(rt, row, invoice)
+
+
+def record_verdict(rt: CustomerRuntime, document_id: int, result: MatchResult) -> None:
+    """The verdict in the document's audit trail (``match.passed`` / ``match.failed``)."""
+    rt.ledger.audit(rt.customer.id, "document", document_id, "match.passed" if result.passed else "match.failed",
                     result.audit_detail())
-    return result
 
 
 def _match(rt: CustomerRuntime, row: Any, invoice: Invoice) -> MatchResult:

@@ -37,7 +37,7 @@ from edi_assets.crashpoints import crash_point
 from edi_assets.customers import Partner
 from edi_assets.documents import DOCUMENT_TYPES, Document, FunctionalAck, Invoice
 from edi_assets.ledger import Allocated
-from edi_assets.matching import check_invoice
+from edi_assets.matching import MatchResult, check_invoice, record_verdict
 from edi_assets.pipeline.runtime import CustomerRuntime
 from edi_assets.translate import document_of, envelope_ref, plan_acknowledgments
 from edi_assets.x12.analyze import analyze
@@ -491,23 +491,34 @@ def _post_batch(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> 
 
 
 def _intend(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> list[tuple[Any, Document, bool]]:
-    """Match each invoice (a person's approval overrides it) and record the posting intents, all in one unit
-    committed before the first call; (row, document, whether to reconcile first) for each document to post."""
+    """Match each invoice (a person's approval overrides it), then record the verdicts and posting intents in one
+    unit committed before the first call; (row, document, whether to reconcile first) for each one to post.
+
+    The matches only read (the ledger, the ERP's PO when no 850 was sent), so they run before the unit: no writer
+    waits on them. A failed match is held at once, committed: the next invoice's match must not count it."""
     ledger = rt.ledger
     approved = ledger.approvals("document", [row.id for row in rows], "match")
-    planned: list[tuple[Any, Document, bool]] = []
-    with ledger.unit():
-        for row in rows:
-            document = load_document(row.doc_type, row.payload)
-            if isinstance(document, Invoice) and row.id not in approved:
-                verdict = check_invoice(rt, row, document)  # three-way match
-                if not verdict.passed:
+    passed: dict[int, MatchResult] = {}
+    to_post: list[tuple[Any, Document]] = []
+    for row in rows:
+        document = load_document(row.doc_type, row.payload)
+        if isinstance(document, Invoice) and row.id not in approved:
+            verdict = check_invoice(rt, row, document)  # three-way match
+            if not verdict.passed:
+                with ledger.unit():
+                    record_verdict(rt, row.id, verdict)
                     ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document",
                                 subject_id=row.id, code="match", reason=verdict.reason)
-                    report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
-                                        "reason": verdict.reason})
-                    ledger.flush()  # the next invoice's match reads the ledger as committed: this one is held
-                    continue
+                report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
+                                    "reason": verdict.reason})
+                continue
+            passed[row.id] = verdict
+        to_post.append((row, document))
+    planned: list[tuple[Any, Document, bool]] = []
+    with ledger.unit():
+        for row, document in to_post:
+            if row.id in passed:
+                record_verdict(rt, row.id, passed[row.id])
             posting, reconcile = ledger.posting_intent(row.id, rt.customer.erp.kind)
             if posting.state not in ("done", "queued"):
                 planned.append((row, document, reconcile))
