@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -340,7 +341,11 @@ class Ledger:
         ``flock`` on a file beside the database, which the kernel drops; PostgreSQL: a session advisory lock,
         dropped with the connection), so a crash never leaves one behind: the next run claims the key and
         reconciles. The caller reads the record's state again inside the block: the holder before it may have
-        finished the work. Never inside a :meth:`unit` (a claim waits; a unit holds the write lock)."""
+        finished the work. Never inside a :meth:`unit` (a claim waits; a unit holds the write lock).
+
+        A key's words before its last name its group (``posting acme 17``: postings of customer acme). On SQLite
+        and in memory, keys share a lock only within their group (hashed into 4,096 per group): a batch that
+        holds its claims across fifty ERP calls never makes another customer's run, or a 997, wait on it."""
         with self.claims([key], timeout=timeout):
             yield
 
@@ -373,27 +378,25 @@ class Ledger:
                         c.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": number})
                     c.commit()
             return
+        # Lock names (file names on SQLite): the key's group, then its hash bucket within the group.
+        names = {f"{_claim_group(key)}.{int.from_bytes(d[:4], 'big') % 4096:04d}": key for key, d in digests.items()}
         with ExitStack() as held:
             if self._file is None:
-                slots = {int.from_bytes(d[:2], "big") % len(_MEMORY_CLAIMS): key for key, d in digests.items()}
-                for slot in sorted(slots):
-                    if not _MEMORY_CLAIMS[slot].acquire(timeout=max(0.0, deadline - time.monotonic())):
-                        raise stayed(slots[slot])
-                    held.callback(_MEMORY_CLAIMS[slot].release)
+                for name in sorted(names):
+                    memory = _memory_claim(name)
+                    if not memory.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                        raise stayed(names[name])
+                    held.callback(memory.release)
             else:
                 if self._claims_folder is None:
                     self._claims_folder = Path(f"{self._file}.claims")
                     self._claims_folder.mkdir(exist_ok=True)
-                # Each kind of key (posting, upload) has its own files: a 997 upload never waits for a batch of
-                # postings that happens to share a file with it.
-                files = {f"{key.split(' ', 1)[0]}.{int.from_bytes(d[:4], 'big') % 4096:04d}.lock": key
-                         for key, d in digests.items()}
-                for name in sorted(files):
-                    lock = KernelLock(self._claims_folder / name)
+                for name in sorted(names):
+                    lock = KernelLock(self._claims_folder / f"{name}.lock")
                     try:
                         lock.acquire(max(0.0, deadline - time.monotonic()))
                     except TimeoutError:
-                        raise stayed(files[name]) from None
+                        raise stayed(names[name]) from None
                     held.callback(lock.release)
             yield
 
@@ -888,8 +891,20 @@ class Ledger:
             return [dict(r._mapping) for r in c.execute(query)]
 
 
-#: Claims on a ledger without a file (in-memory SQLite, tests): within this process only.
-_MEMORY_CLAIMS = [threading.Lock() for _ in range(64)]
+#: Claims on a ledger without a file (in-memory SQLite, tests): within this process only, one lock per name.
+_MEMORY_CLAIMS: dict[str, threading.Lock] = {}
+_MEMORY_CLAIMS_GUARD = threading.Lock()
+
+
+def _memory_claim(name: str) -> threading.Lock:
+    with _MEMORY_CLAIMS_GUARD:
+        return _MEMORY_CLAIMS.setdefault(name, threading.Lock())
+
+
+def _claim_group(key: str) -> str:
+    """The words of a claim key before its last, fit for a file name (``posting acme 17`` → ``posting.acme``)."""
+    words = key.split()[:-1] or ["key"]
+    return ".".join(re.sub(r"[^A-Za-z0-9_-]", "_", word) for word in words)
 
 
 #: An earlier interchange (from another file) with the same sender and ISA13: the first copy of a duplicate.

@@ -20,9 +20,11 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
 
 from edi_assets.connectors.cleo import CleoFile
 from edi_assets.connectors.errors import (
@@ -33,10 +35,11 @@ from edi_assets.connectors.errors import (
     OutcomeUnknown,
     RemoteRejected,
 )
+from edi_assets.connectors.redaction import get_logger
 from edi_assets.crashpoints import crash_point
 from edi_assets.customers import Partner
 from edi_assets.documents import DOCUMENT_TYPES, Document, FunctionalAck, Invoice
-from edi_assets.ledger import Allocated
+from edi_assets.ledger import Allocated, LedgerError
 from edi_assets.matching import MatchResult, check_invoice, record_verdict
 from edi_assets.pipeline.runtime import CustomerRuntime
 from edi_assets.translate import document_of, envelope_ref, plan_acknowledgments
@@ -48,6 +51,8 @@ from edi_assets.x12.reader import X12Reader
 _NUMBER_FIELDS = ("invoice_number", "po_number", "shipment_id", "group_control_number")
 POSTABLE_STATES = ["received", "failed", "posting"]
 UNSENT_UPLOADS = ["intent", "sending", "retrying"]  # an upload's states before its outcome
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -218,12 +223,12 @@ def _send_acks(rt: CustomerRuntime, batch: list[Any], report: AckReport) -> None
     tried before is uploaded without a lookup by name. One tried before (by a run that died after sending it, say)
     is recorded as a retry and looked up first: so is every 997 of a batch that died before its outcomes."""
     ledger = rt.ledger
-    with ledger.claims([f"upload {upload.id}" for upload in batch]):
+    with ledger.claims([f"upload {rt.customer.id} {upload.id}" for upload in batch]):
         first = ledger.upload_attempts([u.id for u in batch if u.state == "intent"])
         # Read again under the claims: the run that held them before may have sent some, or tried them since
         # this run took their first attempts (then it may have sent them and died: look them up).
         states = {u.id: u.state for u in ledger.uploads(rt.customer.id, ids=[u.id for u in batch])}
-        sent: list[tuple[Any, str]] = []
+        outcomes: Outcomes = []
         try:
             for upload in batch:
                 if states[upload.id] == "done":
@@ -235,18 +240,18 @@ def _send_acks(rt: CustomerRuntime, batch: list[Any], report: AckReport) -> None
                 cleo_file = rt.cleo.upload_once(upload.folder, upload.file_name, upload.content,
                                                 partner=upload.partner, first_attempt=first_attempt)
                 crash_point("after_ack_upload_before_outcome")
-                sent.append((upload, cleo_file.id))
-        finally:
-            if sent:
-                with ledger.unit():
-                    for upload, cleo_file_id in sent:
-                        report.groups += _ack_done(rt, upload, cleo_file_id)
-                        report.files += 1
-                        report.by_partner[upload.partner] += 1
+                outcomes.append(functools.partial(_ack_done, rt, upload, cleo_file.id))
+        except BaseException:
+            _record_outcomes(rt, outcomes, failing=True)
+            raise
+        for partner, groups in _record_outcomes(rt, outcomes):
+            report.groups += groups
+            report.files += 1
+            report.by_partner[partner] += 1
 
 
-def _ack_done(rt: CustomerRuntime, upload: Any, cleo_file_id: str) -> int:
-    """Record a sent 997 and what it says of each group it answers (AK9); how many groups."""
+def _ack_done(rt: CustomerRuntime, upload: Any, cleo_file_id: str) -> tuple[str, int]:
+    """Record a sent 997 and what it says of each group it answers (AK9); its partner and how many groups."""
     ledger = rt.ledger
     ledger.upload_done(upload.id, cleo_file_id)
     said = _ack_statuses(upload.content)  # read back from the bytes we uploaded, as the ledger keeps it
@@ -254,7 +259,52 @@ def _ack_done(rt: CustomerRuntime, upload: Any, cleo_file_id: str) -> int:
     for group in groups:
         key = (group.functional_id, group.group_control_number.lstrip("0") or "0")
         ledger.ack_sent(group.id, said.get(key, "?"), upload.id)
-    return len(groups)
+    return upload.partner, len(groups)
+
+
+#: What a batch's external calls leave to record: written in one ledger unit when the batch ends (or fails).
+Outcomes = list[Callable[[], Any]]
+
+#: Outcomes refused one after another when a batch's are written one by one: then the ledger, not one outcome, is
+#: at fault, and waiting on it again for each of the others would only hold the run up.
+REFUSED_IN_A_ROW = 3
+
+
+def _record_outcomes(rt: CustomerRuntime, outcomes: Outcomes, *, failing: bool = False) -> list[Any]:
+    """Write a batch's outcomes in one ledger unit; what each returned. When that unit fails, each outcome is
+    written in a unit of its own: one the ledger refuses costs only its own record a lookup on the next run (an
+    outcome not written leaves an intent, which that run reconciles), not its whole batch.
+
+    ``failing``: an exception is already leaving the batch (an AuthenticationError, say): it goes on as it is, and
+    outcomes the ledger refuses are only logged. Otherwise :class:`LedgerError` says how many were not written."""
+    if not outcomes:
+        return []
+    ledger = rt.ledger
+    try:
+        with ledger.unit():
+            return [record() for record in outcomes]
+    except Exception as error:
+        log.warning("%s: %d outcome(s) could not be written together (%s): writing them one by one",
+                    rt.customer.id, len(outcomes), error)
+    results: list[Any] = []
+    refused: list[Exception] = []
+    in_a_row = 0
+    for record in outcomes:
+        try:
+            with ledger.unit():
+                results.append(record())
+            in_a_row = 0
+        except Exception as error:
+            log.error("%s: an outcome was not written, its intent is reconciled on the next run: %s",
+                      rt.customer.id, error)
+            refused.append(error)
+            in_a_row += 1
+            if in_a_row == REFUSED_IN_A_ROW:
+                break
+    if refused and not failing:
+        raise LedgerError(f"{rt.customer.id}: {len(outcomes) - len(results)} of {len(outcomes)} outcome(s) not "
+                          f"written (their intents are reconciled on the next run): {refused[0]}") from refused[0]
+    return results
 
 
 @dataclass
@@ -453,9 +503,6 @@ def _envelopes(text: str) -> tuple[int, int]:
 #: one wait for the write lock) per batch instead of two per document.
 POST_BATCH = 50
 
-#: What a batch's ERP calls leave to record: written in one ledger unit when the batch ends (or fails).
-Outcomes = list[Callable[[], object]]
-
 
 def post_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> PostingReport:
     """Post every received (or failed, or interrupted) inbound document; ``ids`` limits it (replay)."""
@@ -464,18 +511,45 @@ def post_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Posting
     rows = [r for r in rows if r.doc_type in rt.customer.flows.inbound]
     if rows:
         rt.progress(f"{rt.customer.id}: posting {len(rows)} document(s) to {rt.customer.erp.kind}")
-    for start in range(0, len(rows), POST_BATCH):
-        _post_batch(rt, rows[start:start + POST_BATCH], report)
+    done = 0
+    for batch in _batches(rows):
+        _post_batch(rt, batch, report)
+        done += len(batch)
         if len(rows) > POST_BATCH:
-            rt.progress(f"{rt.customer.id}: {min(start + POST_BATCH, len(rows))}/{len(rows)} posted")
+            rt.progress(f"{rt.customer.id}: {done}/{len(rows)} posted")
     return report
+
+
+def _batches(rows: list[Any]) -> Iterator[list[Any]]:
+    """``rows`` in order, :data:`POST_BATCH` at a time, but at most one invoice per partner and PO in a batch: the
+    batch's matches all run before its posts, and an invoice must be matched knowing how the PO's invoice before
+    it fared (one the ERP rejected is held, and no longer counts against the PO). The others go in a later batch."""
+    pending = rows
+    while pending:
+        batch: list[Any] = []
+        later: list[Any] = []
+        orders: set[tuple[str, str]] = set()
+        for at, row in enumerate(pending):
+            if len(batch) == POST_BATCH:
+                later += pending[at:]
+                break
+            po = row.payload.get("po_number") if row.doc_type == "810" and isinstance(row.payload, dict) else None
+            order = (row.partner, po) if isinstance(po, str) and po else None
+            if order in orders:
+                later.append(row)
+                continue
+            batch.append(row)
+            if order is not None:
+                orders.add(order)
+        yield batch
+        pending = later
 
 
 def _post_batch(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> None:
     """Post a batch, one run at a time: a second run of the partition waits for the batch's claims, then finds
     the postings' outcomes (or, after a run that died, intents to reconcile) instead of posting them again."""
     ledger = rt.ledger
-    with ledger.claims([f"posting {row.id}" for row in rows]):
+    with ledger.claims([f"posting {rt.customer.id} {row.id}" for row in rows]):
         current = [r for r in ledger.documents(rt.customer.id, ids=[row.id for row in rows])
                    if r.state in POSTABLE_STATES]
         planned = _intend(rt, current, report)
@@ -483,11 +557,10 @@ def _post_batch(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> 
         try:
             for row, document, reconcile in planned:
                 _post_intended(rt, row, document, reconcile, report, outcomes)
-        finally:
-            if outcomes:  # before the claims are let go: the next holder reads them
-                with ledger.unit():
-                    for record in outcomes:
-                        record()
+        except BaseException:
+            _record_outcomes(rt, outcomes, failing=True)  # before the claims are let go: the next holder reads them
+            raise
+        _record_outcomes(rt, outcomes)
 
 
 def _intend(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> list[tuple[Any, Document, bool]]:
@@ -501,16 +574,18 @@ def _intend(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> list
     passed: dict[int, MatchResult] = {}
     to_post: list[tuple[Any, Document]] = []
     for row in rows:
-        document = load_document(row.doc_type, row.payload)
+        try:
+            document = load_document(row.doc_type, row.payload)
+        except ValidationError as error:  # stored by an older version whose model read it differently, say
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the document"
+            _hold_now(rt, row, "mapping", f"the stored {row.doc_type} does not read as one ({error.error_count()} "
+                                          f"problem(s)); {where}: {first['msg']}", report)
+            continue
         if isinstance(document, Invoice) and row.id not in approved:
             verdict = check_invoice(rt, row, document)  # three-way match
             if not verdict.passed:
-                with ledger.unit():
-                    record_verdict(rt, row.id, verdict)
-                    ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document",
-                                subject_id=row.id, code="match", reason=verdict.reason)
-                report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number,
-                                    "reason": verdict.reason})
+                _hold_now(rt, row, "match", verdict.reason, report, verdict=verdict)
                 continue
             passed[row.id] = verdict
         to_post.append((row, document))
@@ -523,6 +598,17 @@ def _intend(rt: CustomerRuntime, rows: list[Any], report: PostingReport) -> list
             if posting.state not in ("done", "queued"):
                 planned.append((row, document, reconcile))
     return planned
+
+
+def _hold_now(rt: CustomerRuntime, row: Any, code: str, reason: str, report: PostingReport,
+              verdict: MatchResult | None = None) -> None:
+    """Hold a document before its batch's intents, committed at once: the matches after it must not count it."""
+    with rt.ledger.unit():
+        if verdict is not None:
+            record_verdict(rt, row.id, verdict)
+        rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
+                       code=code, reason=reason)
+    report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number, "reason": reason})
 
 
 def _post_intended(rt: CustomerRuntime, row: Any, document: Document, reconcile: bool, report: PostingReport,

@@ -120,7 +120,7 @@ def send_documents(rt: CustomerRuntime, ids: list[int] | None = None) -> Outboun
             continue
         if upload.state == "done":
             continue
-        with rt.ledger.claim(f"upload {upload.id}"):  # one run at a time from here to the outcome
+        with rt.ledger.claim(f"upload {rt.customer.id} {upload.id}"):  # one run at a time from here to the outcome
             if rt.ledger.get_upload(upload.id).state == "done":
                 continue  # uploaded by the run that held the claim before this one
             crash_point("after_allocation_before_upload")

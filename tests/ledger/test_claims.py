@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -95,9 +96,21 @@ def test_a_batch_that_cannot_get_a_key_holds_none_of_the_others(ledger: Ledger) 
 def test_claims_of_an_in_memory_ledger_exclude_threads_too() -> None:
     ledger = Ledger("sqlite://")
     try:
-        with ledger.claims([f"posting {n}" for n in range(200)], timeout=5):  # 64 locks: keys share them
+        with ledger.claims([f"posting {n}" for n in range(200)], timeout=5):  # the holder and the waiter share one lock
             raised = elsewhere(claim_once(ledger, "posting 150", timeout=0.2))
         assert len(raised) == 1
         assert isinstance(raised[0], LedgerError)
+    finally:
+        ledger.close()
+
+
+@pytest.mark.parametrize("where", ["file", "memory"])
+def test_a_batch_of_one_customers_postings_never_makes_another_customers_wait(where: str, tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}" if where == "file" else "sqlite://")
+    try:
+        # Enough keys to take every one of a group's 4,096 locks: any other customer's key would share one.
+        with ledger.claims([f"posting acme {n}" for n in range(40_000)], timeout=10):
+            assert elsewhere(claim_once(ledger, "posting globex 1", timeout=0.5)) == []
+            assert len(elsewhere(claim_once(ledger, "posting acme 39999", timeout=0.1))) == 1
     finally:
         ledger.close()

@@ -15,7 +15,7 @@ from edi_assets.connectors.crossref import CrossReference
 from edi_assets.connectors.retry import RetryPolicy, RetrySettings
 from edi_assets.customers import CustomersFile, load_customers
 from edi_assets.ledger import Ledger
-from edi_assets.pipeline.runtime import CustomerRuntime
+from edi_assets.pipeline.runtime import CustomerRuntime, close_shared_clients
 from simulators.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +98,9 @@ def runtime_for(fleet: Fleet, ledger: Ledger) -> Iterator[Callable[..., Customer
     yield build
     for rt in opened:
         rt.close()
+    # Their tokens belong to this test's simulator state, and a client that logged in within this 30 s step would
+    # wait for the next one (a TOTP code is never used twice): the next test logs in afresh, as a new process would.
+    close_shared_clients()
 
 
 def partners_answer(fleet: Fleet, seconds: float) -> list[Any]:
