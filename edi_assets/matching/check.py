@@ -67,16 +67,6 @@ def item_resolver(xref: CrossReference, partner: str) -> ItemResolver:
 def check_invoice(rt: CustomerRuntime, row: Any, invoice: Invoice) -> MatchResult:
     """Match one inbound 810 (ledger row ``row``). It only reads (the ledger, and the ERP's PO when no 850 was
     sent): the caller records the verdict (:func:`record_verdict`) with what it decides, outside any wait."""
-    return _match(rt, row, invoice)
-
-
-def record_verdict(rt: CustomerRuntime, document_id: int, result: MatchResult) -> None:
-    """The verdict in the document's audit trail (``match.passed`` / ``match.failed``)."""
-    rt.ledger.audit(rt.customer.id, "document", document_id, "match.passed" if result.passed else "match.failed",
-                    result.audit_detail())
-
-
-def _match(rt: CustomerRuntime, row: Any, invoice: Invoice) -> MatchResult:
     ledger, customer, partner = rt.ledger, rt.customer.id, row.partner
     po = invoice.po_number
     if not po:
@@ -114,6 +104,12 @@ def _match(rt: CustomerRuntime, row: Any, invoice: Invoice) -> MatchResult:
     sends_856 = bool(link.ship_notices) or _sends_856(rt, partner)
     return check(invoice, expectation, rt.customer.match, items=items,
                  units=lambda unit: rt.xref.units.get(unit, unit), partner_sends_856=sends_856)
+
+
+def record_verdict(rt: CustomerRuntime, document_id: int, result: MatchResult) -> None:
+    """The verdict in the document's audit trail (``match.passed`` / ``match.failed``)."""
+    rt.ledger.audit(rt.customer.id, "document", document_id, "match.passed" if result.passed else "match.failed",
+                    result.audit_detail())
 
 
 def _sends_856(rt: CustomerRuntime, partner: str) -> bool:

@@ -606,9 +606,7 @@ def _hold_now(rt: CustomerRuntime, row: Any, code: str, reason: str, report: Pos
     with rt.ledger.unit():
         if verdict is not None:
             record_verdict(rt, row.id, verdict)
-        rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
-                       code=code, reason=reason)
-    report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number, "reason": reason})
+        _hold_document(rt, row, code, reason, report)
 
 
 def _post_intended(rt: CustomerRuntime, row: Any, document: Document, reconcile: bool, report: PostingReport,
@@ -654,12 +652,17 @@ def _post_intended(rt: CustomerRuntime, row: Any, document: Document, reconcile:
 
 
 def _hold(rt: CustomerRuntime, row: Any, code: str, reason: str, report: PostingReport, outcomes: Outcomes) -> None:
+    """Hold a document the ERP refused: its failed posting and the hold join the batch's outcomes."""
     def record() -> None:
         rt.ledger.posting_failed(row.id, reason)
-        rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id,
-                       code=code, reason=reason)
+        _hold_document(rt, row, code, reason, report)
 
     outcomes.append(record)
+
+
+def _hold_document(rt: CustomerRuntime, row: Any, code: str, reason: str, report: PostingReport) -> None:
+    rt.ledger.hold(customer=rt.customer.id, partner=row.partner, subject="document", subject_id=row.id, code=code,
+                   reason=reason)
     report.held.append({"partner": row.partner, "type": row.doc_type, "document": row.number, "reason": reason})
 
 
